@@ -1,0 +1,14 @@
+"""Exercise schema and catalog. Imports nothing heavy and nothing else of ours."""
+
+from exercises.catalog import Catalog, CatalogError, Task, UnknownTask, load_catalog
+from exercises.schema import Exercise, ExerciseKind
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Exercise",
+    "ExerciseKind",
+    "Task",
+    "UnknownTask",
+    "load_catalog",
+]

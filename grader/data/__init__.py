@@ -1,0 +1,16 @@
+"""Offline-first data: registry of known datasets and weights, resolution, verification,
+staging and input adapters."""
+
+from grader.data.registry import DATASETS, WEIGHTS
+from grader.data.resolve import Resolved, resolve_dataset, resolve_weights, search_places
+from grader.data.verify import DataError
+
+__all__ = [
+    "DATASETS",
+    "WEIGHTS",
+    "DataError",
+    "Resolved",
+    "resolve_dataset",
+    "resolve_weights",
+    "search_places",
+]

@@ -1,0 +1,59 @@
+"""Staging a dataset or weights file once for the class: verify, copy atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from grader.data.registry import DATASETS, WEIGHTS
+from grader.data.resolve import unknown
+from grader.data.verify import DataError, file_sha256, verify_dataset
+
+
+def staged_path(name: str, data_dir: Path) -> Path:
+    """Keras cache layout, so KERAS_HOME=data_dir works for official files."""
+    if name in DATASETS:
+        return data_dir / "datasets" / DATASETS[name].staged_name
+    if name in WEIGHTS:
+        return data_dir / "models" / WEIGHTS[name].file_name
+    raise unknown(name)
+
+
+def stage(name: str, source: Path, data_dir: Path) -> tuple[Path, str]:
+    """Verify `source`, copy it into `data_dir` atomically, and return (path, what it is)."""
+    source = Path(source).expanduser()
+    if not source.is_file():
+        raise DataError(f"{source}: no such file to stage")
+    target = staged_path(name, data_dir)
+    if name in DATASETS:
+        info = DATASETS[name]
+        variant = verify_dataset(info, source, use_cache=False)
+        what = f"{info.title}, {variant.label}"
+        if info.official_sha256 and file_sha256(source) == info.official_sha256:
+            what += "; byte-identical to the official Keras file"
+    else:
+        expected = WEIGHTS[name].sha256
+        digest = file_sha256(source)
+        if expected and digest != expected:
+            raise DataError(f"{source}: SHA-256 {digest[:12]}… is not the expected {expected[:12]}…")
+        what = f"{WEIGHTS[name].title} (sha256 {digest[:12]}…)"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except PermissionError:
+        raise DataError(f"{target.parent}: not writable (permission denied); pick a data dir you own") from None
+    except OSError as exc:
+        raise DataError(f"{target.parent}: cannot write ({exc.strerror})") from None
+    return target, what

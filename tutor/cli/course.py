@@ -1,0 +1,169 @@
+"""Browsing the course: list, show, hint, start, done."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+STATUS_STYLE = {
+    "not started": "dim",
+    "in progress": "yellow",
+    "checks pass": "cyan",
+    "graded": "bold green",
+    "done": "green",
+}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_tasks)
+    app.command("show")(show)
+    app.command("hint")(hint)
+    app.command("start")(start)
+    app.command("done")(done)
+
+
+def list_tasks(
+    as_json: bool = typer.Option(False, "--json", help="Print the task list as JSON."),
+) -> None:
+    """List the course's tasks by pack and chapter, with your status for each."""
+    from rich.table import Table
+
+    from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.state.progress import load_progress
+
+    ctx = load_context()
+    progress = load_progress()
+    if as_json:
+        rows = [
+            {
+                "task": t.id,
+                "title": t.spec.title,
+                "pack": t.spec.pack,
+                "chapter": t.spec.chapter,
+                "kind": t.spec.kind.value,
+                "needs_gpu": t.spec.needs_gpu,
+                "status": progress.task(t.id).status.value,
+            }
+            for t in ctx.catalog
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    done = 0
+    for pack, chapter, tasks in ctx.catalog.by_chapter():
+        table = Table(
+            title=f"{pack.title} · {pack.chapter_title(chapter)}",
+            title_justify="left",
+            show_edge=False,
+            pad_edge=False,
+            expand=False,
+        )
+        table.add_column("task", style="bold", no_wrap=True)
+        table.add_column("title")
+        table.add_column("kind", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        for task in tasks:
+            status = progress.task(task.id).status.value
+            done += status in ("graded", "done")
+            kind = task.spec.kind.value + (" · GPU" if task.spec.needs_gpu else "")
+            table.add_row(task.id, task.spec.title, kind, f"[{STATUS_STYLE[status]}]{status}[/]")
+        out.print(table)
+        out.print()
+    out.print(f"{done}/{len(ctx.catalog)} tasks complete. Next: tutor show TASK")
+
+
+def show(task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1")) -> None:
+    """Show a task's instructions."""
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.state.progress import load_progress
+
+    ctx = load_context()
+    task = ctx.task(task_id)
+    spec = task.spec
+    facts = [f"[bold]{spec.id}[/] · {spec.kind.value}", f"chapter {spec.chapter}"]
+    if spec.needs_gpu:
+        facts.append("needs a GPU (tutor submit)")
+    if spec.dataset:
+        facts.append(f"data: {spec.dataset.name}")
+    out.print(Panel(f"[bold]{spec.title}[/]\n{spec.summary}\n[dim]{' · '.join(facts)}[/]"))
+    out.print(Markdown(task.instructions()))
+    entry = load_progress().task(spec.id)
+    if spec.hints:
+        left = len(spec.hints) - entry.hints_shown
+        out.print(f"\n[dim]{left} of {len(spec.hints)} hints left: tutor hint {spec.id}[/]")
+
+
+def hint(
+    task_id: str = typer.Argument(..., metavar="TASK"),
+    show_all: bool = typer.Option(False, "--all", help="Show every hint revealed so far."),
+) -> None:
+    """Reveal the task's next hint (tutor remembers which you have seen)."""
+    from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.state.progress import load_progress, record_hint
+
+    task = load_context().task(task_id)
+    hints = task.spec.hints
+    if not hints:
+        out.print(f"{task.id} has no hints.")
+        return
+    if show_all:
+        shown = load_progress().task(task.id).hints_shown
+        if shown == 0:
+            out.print(f"No hints revealed yet: tutor hint {task.id}")
+        for i in range(shown):
+            out.print(f"[bold]Hint {i + 1}/{len(hints)}[/] {hints[i]}")
+        return
+    before = load_progress().task(task.id).hints_shown
+    shown = record_hint(task.id, len(hints))
+    if before >= len(hints):
+        out.print(f"[dim]All {len(hints)} hints are shown; the last one again:[/]")
+    out.print(f"[bold]Hint {shown}/{len(hints)}[/] {hints[shown - 1]}")
+
+
+def start(
+    task_id: str = typer.Argument(..., metavar="TASK"),
+    root: Optional[str] = typer.Option(None, "--root", help="Workspace root (default: config)."),
+) -> None:
+    """Create the task's workspace with its starter files (never overwrites your edits)."""
+    from pathlib import Path
+
+    from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.state.progress import record_start
+    from tutor.state.workspace import start_workspace
+
+    ctx = load_context()
+    task = ctx.task(task_id)
+    result = start_workspace(task, Path(root) if root else ctx.workspace_root)
+    record_start(task.id, result.path)
+    out.print(f"Workspace for {task.id}: [bold]{result.path}[/]")
+    for name in result.created:
+        out.print(f"  [green]+[/] {name}")
+    for name in result.kept:
+        out.print(f"  [dim]= {name} (yours, kept)[/]")
+    if task.spec.gradable and task.spec.kind.value == "model":
+        out.print(f"Next: edit model.py, then tutor check {task.id}")
+    elif task.spec.kind.value == "guide":
+        out.print(f"Follow tutor show {task.id}, then mark it with tutor done {task.id}")
+    else:
+        out.print(f"Next: tutor show {task.id}, then tutor check {task.id}")
+
+
+def done(task_id: str = typer.Argument(..., metavar="TASK")) -> None:
+    """Mark a guide task (such as task7.1) as done."""
+    from tutor.cli.output import fail, out
+    from tutor.context import load_context
+    from tutor.state.progress import record_done
+
+    task = load_context().task(task_id)
+    if task.spec.gradable:
+        fail(f"{task.id} is graded, not confirmed; run: tutor grade {task.id}")
+    record_done(task.id)
+    out.print(f"{task.id} marked as done.")

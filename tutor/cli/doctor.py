@@ -1,0 +1,35 @@
+"""`tutor doctor`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+MARK = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "missing": "[red]✗[/]", "error": "[bold red]✗[/]"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("doctor")(doctor)
+
+
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+    no_tf: bool = typer.Option(False, "--no-tf", help="Skip the (slow) TensorFlow probe."),
+) -> None:
+    """Say what is ready and what is missing: TensorFlow, GPU, SLURM, containers, data, config."""
+    from dataclasses import asdict
+
+    from tutor.cli.output import out
+    from tutor.doctor import run_doctor
+
+    findings = run_doctor(with_tensorflow=not no_tf)
+    if as_json:
+        print(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        for f in findings:
+            out.print(f"{MARK[f.level]} [bold]{f.area:<10}[/] {f.message}")
+            if f.fix and f.level != "ok":
+                out.print(f"  [dim]→ {f.fix}[/]")
+    bad = [f for f in findings if f.level == "error"]
+    raise typer.Exit(1 if bad else 0)

@@ -1,0 +1,149 @@
+"""The course config (`tutor.toml`): where data and workspaces live, which cluster profile,
+which packs, whether downloads are allowed.
+
+Looked up from `$TUTOR_CONFIG`, `./tutor.toml`, the user config dir, then
+`/etc/tutor/config.toml`; the first file found wins. A bad value is reported with its file
+and field. Environment: `TUTOR_PROFILE` and `TUTOR_WORKSPACE_ROOT` override the file;
+`TUTOR_DATA_DIR` is not a config value but the first place the data layer looks.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+APP = "tutor"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used: the message names the file, field and reason."""
+
+
+class CourseConfig(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", env_prefix="TUTOR_")
+
+    course: str = "Deep learning on HPC"
+    data_dir: Optional[Path] = None
+    workspace_root: Path = Field(default_factory=lambda: Path.home() / "tutor-work")
+    profile: str = "local"
+    allow_downloads: bool = False
+    exercise_dirs: list[Path] = []
+    packs: Optional[list[str]] = None  # None: every shipped pack
+    profiles_dir: Optional[Path] = None  # a site's own cluster profiles (*.toml)
+    handin_dir: Optional[Path] = None
+    deadlines: dict[str, datetime] = {}
+    max_handin_mb: int = Field(default=200, gt=0)
+
+    @field_validator("data_dir", "workspace_root", "profiles_dir", "handin_dir")
+    @classmethod
+    def _expand(cls, value: Optional[Path]) -> Optional[Path]:
+        return value.expanduser() if value is not None else None
+
+    @field_validator("exercise_dirs")
+    @classmethod
+    def _expand_all(cls, value: list[Path]) -> list[Path]:
+        return [p.expanduser() for p in value]
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init kwargs; only two environment overrides apply.
+        return (_SelectedEnv(settings_cls), init_settings)
+
+
+class _SelectedEnv(PydanticBaseSettingsSource):
+    """TUTOR_PROFILE and TUTOR_WORKSPACE_ROOT only (TUTOR_DATA_DIR is the data layer's)."""
+
+    NAMES = {"profile": "TUTOR_PROFILE", "workspace_root": "TUTOR_WORKSPACE_ROOT"}
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
+        return os.environ.get(self.NAMES.get(field_name, "")), field_name, False
+
+    def __call__(self) -> dict[str, str]:
+        return {k: os.environ[v] for k, v in self.NAMES.items() if os.environ.get(v)}
+
+
+def config_candidates() -> list[Path]:
+    """Where a config file is looked for, in order."""
+    explicit = os.environ.get("TUTOR_CONFIG")
+    if explicit:
+        return [Path(explicit).expanduser()]
+    return [
+        Path.cwd() / "tutor.toml",
+        Path(platformdirs.user_config_dir(APP)) / "config.toml",
+        Path("/etc/tutor/config.toml"),
+    ]
+
+
+def find_config_file() -> Optional[Path]:
+    candidates = config_candidates()
+    if os.environ.get("TUTOR_CONFIG") and not candidates[0].is_file():
+        raise ConfigError(f"{candidates[0]}: TUTOR_CONFIG names a file that does not exist")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def load_config_file(path: Optional[Path]) -> CourseConfig:
+    raw: dict = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        config = CourseConfig(**raw)
+    except ValidationError as exc:
+        where = path or "environment"
+        lines = [
+            f"{where}: {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from None
+    # Relative paths in a file are relative to that file.
+    if path is not None:
+        base = path.parent
+        updates = {}
+        for name in ("data_dir", "workspace_root", "profiles_dir", "handin_dir"):
+            value = getattr(config, name)
+            if value is not None and not value.is_absolute() and name in raw:
+                updates[name] = (base / value).resolve()
+        if config.exercise_dirs:
+            updates["exercise_dirs"] = [
+                p if p.is_absolute() else (base / p).resolve() for p in config.exercise_dirs
+            ]
+        config = config.model_copy(update=updates)
+    return config
+
+
+@lru_cache(maxsize=1)
+def _cached(path: Optional[Path], env_key: tuple) -> CourseConfig:
+    return load_config_file(path)
+
+
+def load_config() -> CourseConfig:
+    """The config in force for this process (raises ConfigError with file and field)."""
+    env_key = tuple(os.environ.get(k) for k in ("TUTOR_PROFILE", "TUTOR_WORKSPACE_ROOT"))
+    return _cached(find_config_file(), env_key)
+
+
+def user_data_dir() -> Path:
+    """Progress, hints and the job store. `TUTOR_HOME` overrides (tests, shared accounts)."""
+    override = os.environ.get("TUTOR_HOME")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP))

@@ -1,0 +1,151 @@
+"""`tutor doctor`: what is ready on this machine and what is missing, one finding per line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal, Optional
+
+Level = Literal["ok", "warn", "missing", "error"]
+
+
+@dataclass
+class Finding:
+    area: str
+    level: Level
+    message: str
+    fix: str = ""
+
+
+TF_PROBE = (
+    "import json, os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3');"
+    "import tensorflow as tf, keras;"
+    "print(json.dumps({'tf': tf.__version__, 'keras': keras.__version__,"
+    " 'gpus': [d.name for d in tf.config.list_physical_devices('GPU')]}))"
+)
+
+
+def check_config() -> list[Finding]:
+    from tutor.config import ConfigError, find_config_file, load_config
+
+    try:
+        path = find_config_file()
+        config = load_config()
+    except ConfigError as exc:
+        return [Finding("config", "error", str(exc).splitlines()[0], "fix the field named above")]
+    where = str(path) if path else "defaults (no tutor.toml found)"
+    return [
+        Finding("config", "ok", f"course config: {where}"),
+        Finding("config", "ok", f"cluster profile: {config.profile}"),
+    ]
+
+
+def check_tensorflow() -> list[Finding]:
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", TF_PROBE], capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        return [Finding("tensorflow", "error", "importing TensorFlow took over 2 minutes")]
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return [
+            Finding(
+                "tensorflow",
+                "missing",
+                f"TensorFlow is not importable: {last}",
+                "pip install 'tutor[tf]' (or tensorflow-cpu==2.21.0)",
+            )
+        ]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    findings = [Finding("tensorflow", "ok", f"TensorFlow {info['tf']}, Keras {info['keras']}")]
+    if info["gpus"]:
+        findings.append(Finding("gpu", "ok", f"GPU visible: {', '.join(info['gpus'])}"))
+    else:
+        findings.append(
+            Finding("gpu", "warn", "no GPU visible (normal on a login node)", "train on a GPU node: tutor submit TASK")
+        )
+    return findings
+
+
+def check_tools() -> list[Finding]:
+    findings = []
+    slurm = [t for t in ("sbatch", "squeue", "sacct", "scancel") if shutil.which(t)]
+    if "sbatch" in slurm and "squeue" in slurm:
+        findings.append(Finding("slurm", "ok", f"SLURM commands found: {', '.join(slurm)}"))
+    else:
+        findings.append(
+            Finding("slurm", "warn", "no sbatch/squeue: not on a SLURM cluster", "tutor submit --dry-run still shows the script")
+        )
+    containers = [t for t in ("singularity", "apptainer") if shutil.which(t)]
+    if containers:
+        findings.append(Finding("container", "ok", f"container runtime: {', '.join(containers)}"))
+    else:
+        findings.append(
+            Finding("container", "warn", "neither singularity nor apptainer found", "on the cluster: module load singularity")
+        )
+    return findings
+
+
+def check_data(config_data_dir: Optional[Path]) -> list[Finding]:
+    from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
+
+    findings = []
+    for name in DATASETS:
+        try:
+            resolved = resolve_dataset(name, config_data_dir)
+            label = resolved.variant.label if resolved.variant else "unverified"
+            findings.append(Finding("data", "ok", f"{name}: {resolved.path} ({label}, verified; via {resolved.place.label})"))
+        except DataError as exc:
+            level: Level = "error" if "do not match" in str(exc) or "readable" in str(exc) else "missing"
+            findings.append(Finding("data", level, str(exc)))
+    for name in WEIGHTS:
+        try:
+            resolved = resolve_weights(name, config_data_dir)
+            findings.append(Finding("data", "ok", f"{name}: {resolved.path} (via {resolved.place.label})"))
+        except DataError as exc:
+            findings.append(Finding("data", "missing", str(exc)))
+    return findings
+
+
+def check_dirs(workspace_root: Path) -> list[Finding]:
+    from tutor.config import user_data_dir
+
+    findings = []
+    for label, path in (("workspaces", workspace_root), ("progress", user_data_dir())):
+        probe = path
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if os.access(probe, os.W_OK):
+            findings.append(Finding("dirs", "ok", f"{label}: {path}"))
+        else:
+            findings.append(Finding("dirs", "error", f"{label}: {path} is not writable", "set workspace_root in tutor.toml"))
+    return findings
+
+
+# Other parts add their own probes (e.g. the grader's sandbox capabilities).
+EXTRA_PROBES: list[Callable[[], list[Finding]]] = []
+
+
+def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
+    from tutor.config import ConfigError, load_config
+
+    findings = check_config()
+    try:
+        config = load_config()
+        data_dir, workspace_root = config.data_dir, config.workspace_root
+    except ConfigError:
+        data_dir, workspace_root = None, Path.home() / "tutor-work"
+    if with_tensorflow:
+        findings += check_tensorflow()
+    findings += check_tools()
+    findings += check_data(data_dir)
+    findings += check_dirs(workspace_root)
+    for probe in EXTRA_PROBES:
+        findings += probe()
+    return findings
