@@ -1,0 +1,39 @@
+"""What a check sees: the submission folder and what the sandbox/evaluator reported.
+
+Built by the pipeline (trusted parent) and handed to `grader.checks.run_checks`. Checks never
+run student code and never open untrusted artifacts themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+import numpy as np
+
+from exercises.schema import Exercise
+from grader.report import ModelSummary
+
+Mode = Literal["check", "grade"]
+
+
+@dataclass
+class Evaluation:
+    """Predictions from the evaluator sandbox and the labels the trusted parent holds."""
+
+    predicted: np.ndarray  # predicted class per held-out input
+    labels: np.ndarray  # true classes (never sent to the evaluator)
+    subset: Optional[int] = None  # first N test images, or None for the whole test set
+
+
+@dataclass
+class CheckContext:
+    spec: Exercise
+    submission: Path
+    mode: Mode
+    summary: Optional[ModelSummary] = None  # None when the model could not be built/loaded
+    model_error: Optional[str] = None  # one-line reason when summary is None
+    evaluation: Optional[Evaluation] = None  # grade mode with an artifact
+    artifact_error: Optional[str] = None  # e.g. "no model.keras: run `tutor train task8.1`"
+    extra: dict = field(default_factory=dict)  # room for task-specific facts (train.json...)
