@@ -1,0 +1,60 @@
+"""Every check kind the exercise schema declares, applied to a `CheckContext`.
+
+`run_checks(ctx)` is the one entry point: it returns one `CheckResult` per declared check, in
+the order the exercise lists them, and never raises for anything a submission can cause (a
+check whose inputs are missing reports "error" or "skipped" with a one-line reason).
+
+Statuses: "passed" earns the check's points; "failed" is the student's to fix; "error" means
+the check could not be answered (e.g. the model did not build); "skipped" means this mode does
+not answer it (`min_accuracy` under `tutor check`: it needs the trained artifact).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from grader.checks.common import result
+from grader.checks.context import CheckContext, Evaluation
+from grader.report import CheckResult
+
+# kind -> "module:function" inside grader.checks (imported on first use).
+REGISTRY: dict[str, str] = {
+    "input_shape": "structural:input_shape",
+    "output_shape": "structural:output_shape",
+    "output_activation": "structural:output_activation",
+    "total_params": "structural:total_params",
+    "trainable_params": "structural:trainable_params",
+    "non_trainable_params": "structural:non_trainable_params",
+    "layer_count": "structural:layer_count",
+    "frozen_backbone": "structural:frozen_backbone",
+    "differs_from_baseline": "baseline:differs_from_baseline",
+    "min_accuracy": "accuracy:min_accuracy",
+    "script": "scripts:script_check",
+    "log": "logs:log_check",
+    "job_script": "job_script:job_script_check",
+    "files_exist": "files:files_exist",
+    "confirm": "files:confirm",
+}
+
+
+def implementation(kind: str) -> Callable:
+    module_name, func = REGISTRY[kind].split(":")
+    module = importlib.import_module(f"grader.checks.{module_name}")
+    return getattr(module, func)
+
+
+def run_check(check, ctx: CheckContext) -> CheckResult:
+    """One check; an unexpected failure inside a check becomes that check's "error" row."""
+    try:
+        return implementation(check.kind)(check, ctx)
+    except Exception as exc:  # a bug in a check must not take the whole report down
+        return result(check, "error", f"internal error in the {check.kind} check: {type(exc).__name__}: {exc}")
+
+
+def run_checks(ctx: CheckContext) -> list[CheckResult]:
+    """Apply every check of `ctx.spec`, in order."""
+    return [run_check(check, ctx) for check in ctx.spec.checks]
+
+
+__all__ = ["CheckContext", "Evaluation", "run_check", "run_checks", "REGISTRY"]

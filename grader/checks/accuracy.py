@@ -1,0 +1,73 @@
+"""min_accuracy: computed here, in the trusted parent, from the evaluator's predictions."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import numpy as np
+
+from exercises import schema as s
+from grader.checks.common import failed, passed, result
+from grader.checks.context import CheckContext, Evaluation
+from grader.report import CheckResult
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (95 % by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = correct / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def accuracy_of(evaluation: Evaluation) -> Optional[float]:
+    """Fraction of predictions equal to the labels, or None if they cannot be compared."""
+    predicted = np.asarray(evaluation.predicted).reshape(-1)
+    labels = np.asarray(evaluation.labels).reshape(-1)
+    if predicted.size == 0 or predicted.shape != labels.shape:
+        return None
+    return float(np.mean(predicted == labels))
+
+
+def produce_command(ctx: CheckContext) -> str:
+    """The command that writes the trained artifact for this task."""
+    verb = "submit" if ctx.spec.needs_gpu else "train"
+    return f"tutor {verb} {ctx.spec.id}"
+
+
+def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
+    want = f">= {check.min:.4g}"
+    if ctx.mode == "check":
+        return result(check, "skipped", f"needs the trained model: `tutor grade {ctx.spec.id}`", want)
+    evaluation = ctx.evaluation
+    if evaluation is None:
+        command = produce_command(ctx)
+        reason = ctx.artifact_error or f"no {check.artifact} in {ctx.submission}"
+        if command not in reason:
+            reason = f"{reason}: run `{command}` to produce it"
+        return failed(check, reason, want, f"no {check.artifact}")
+    acc = accuracy_of(evaluation)
+    if acc is None:
+        return result(
+            check,
+            "error",
+            f"the evaluator returned {np.asarray(evaluation.predicted).size} predictions "
+            f"for {np.asarray(evaluation.labels).size} test images",
+            want,
+        )
+    n = int(np.asarray(evaluation.labels).size)
+    scope = f"{n:,} test images"
+    got: str = f"{acc:.4f}"
+    if evaluation.subset:
+        low, high = wilson_interval(round(acc * n), n)
+        scope = f"the first {n:,} test images (95 % interval {low:.3f}-{high:.3f})"
+        got = f"{acc:.4f} [{low:.3f}, {high:.3f}]"
+    if acc >= check.min:
+        return passed(check, f"accuracy {acc:.4f} on {scope}", want, got)
+    return failed(check, f"accuracy {acc:.4f} on {scope}, below {check.min:.4g}", want, got)

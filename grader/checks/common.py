@@ -1,0 +1,65 @@
+"""Helpers every check family shares: building a `CheckResult` and formatting bounds."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from grader.report import CheckResult, CheckStatus
+
+
+def result(
+    check: Any,
+    status: CheckStatus,
+    message: str,
+    expected: Any = None,
+    actual: Any = None,
+) -> CheckResult:
+    """A result for `check` (any spec check model); points are earned only when it passes."""
+    return CheckResult(
+        id=check.id,
+        kind=check.kind,
+        status=status,
+        message=message,
+        expected=expected,
+        actual=actual,
+        points=float(check.points) if status == "passed" else 0.0,
+        max_points=float(check.points),
+        required=check.required,
+    )
+
+
+def passed(check: Any, message: str, expected: Any = None, actual: Any = None) -> CheckResult:
+    return result(check, "passed", message, expected, actual)
+
+
+def failed(check: Any, message: str, expected: Any = None, actual: Any = None) -> CheckResult:
+    return result(check, "failed", message, expected, actual)
+
+
+def bounds_text(exact: Optional[float], low: Optional[float], high: Optional[float]) -> str:
+    """'62,346', '>= 2', '<= 5,000,000' or '2 .. 5' for a want column."""
+    if exact is not None:
+        return f"{exact:,}"
+    if low is not None and high is not None:
+        return f"{low:,} .. {high:,}"
+    if low is not None:
+        return f">= {low:,}"
+    return f"<= {high:,}"
+
+
+def within(value: float, exact: Optional[float], low: Optional[float], high: Optional[float]) -> bool:
+    if exact is not None and value != exact:
+        return False
+    if low is not None and value < low:
+        return False
+    if high is not None and value > high:
+        return False
+    return True
+
+
+def shape_text(shape: Optional[list]) -> str:
+    """(None, 28, 28, 1) as Keras prints it."""
+    if shape is None:
+        return "?"
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

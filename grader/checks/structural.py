@@ -1,0 +1,179 @@
+"""Checks answered from the model summary the evaluator returned (no training, no artifact)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from exercises import schema as s
+from grader.checks.common import bounds_text, failed, passed, result, shape_text, within
+from grader.checks.context import CheckContext
+from grader.report import CheckResult, LayerSummary, ModelSummary
+
+INPUT_CLASSES = frozenset({"InputLayer"})
+
+
+def no_model(check, ctx: CheckContext) -> CheckResult:
+    """The summary is missing (the model did not build or load): say why in one line."""
+    reason = ctx.model_error or "the model could not be built"
+    return result(check, "error", f"not checked: {reason}")
+
+
+def without_batch(shape: Optional[list], want: list) -> Optional[list]:
+    """Drop the leading batch dimension when `want` is written without it."""
+    if shape is None:
+        return None
+    if len(shape) == len(want) + 1:
+        return list(shape[1:])
+    return list(shape)
+
+
+def model_layers(summary: ModelSummary) -> list[LayerSummary]:
+    """The layers that count for depth and comparisons (Input layers are not layers in a table)."""
+    return [layer for layer in summary.layers if layer.class_name not in INPUT_CLASSES]
+
+
+def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
+    summary = ctx.summary
+    if summary is None:
+        return no_model(check, ctx)
+    got = summary.input_shape if which == "input" else summary.output_shape
+    want = list(check.shape)
+    display_want = [None, *want] if len(got or []) == len(want) + 1 else want
+    if without_batch(got, want) == want:
+        return passed(check, f"{which} shape {shape_text(got)}", shape_text(display_want), shape_text(got))
+    hint = {
+        "input": "set keras.Input(shape=...) to the shape the data arrives in",
+        "output": "the last layer needs one unit per class",
+    }[which]
+    return failed(
+        check,
+        f"{which} shape is {shape_text(got)}, expected {shape_text(display_want)}: {hint}",
+        shape_text(display_want),
+        shape_text(got),
+    )
+
+
+def input_shape(check: s.InputShapeCheck, ctx: CheckContext) -> CheckResult:
+    return _shape_check(check, ctx, "input")
+
+
+def output_shape(check: s.OutputShapeCheck, ctx: CheckContext) -> CheckResult:
+    return _shape_check(check, ctx, "output")
+
+
+def last_activation(summary: ModelSummary) -> Optional[str]:
+    """The activation the model ends with: the last layer's, or a trailing Softmax/Activation."""
+    for layer in reversed(model_layers(summary)):
+        if layer.class_name == "Softmax":
+            return "softmax"
+        if layer.activation and layer.activation != "linear":
+            return layer.activation
+        if layer.class_name in ("Dropout", "Flatten", "Reshape"):
+            continue  # pass-through layers after the classifier do not change the activation
+        return layer.activation or "linear"
+    return None
+
+
+def output_activation(check: s.OutputActivationCheck, ctx: CheckContext) -> CheckResult:
+    if ctx.summary is None:
+        return no_model(check, ctx)
+    got = last_activation(ctx.summary)
+    want = check.activation.lower()
+    if (got or "").lower() == want:
+        return passed(check, f"the model ends in {want}", want, got)
+    return failed(
+        check,
+        f"the last layer's activation is {got or 'none'}; use activation=\"{want}\" on the output layer",
+        want,
+        got or "none",
+    )
+
+
+def _params_check(check, ctx: CheckContext, field: str, label: str) -> CheckResult:
+    if ctx.summary is None:
+        return no_model(check, ctx)
+    got = int(getattr(ctx.summary, field))
+    want = bounds_text(check.exact, check.min, check.max)
+    if within(got, check.exact, check.min, check.max):
+        return passed(check, f"{got:,} {label} parameters", want, got)
+    if check.exact is not None:
+        diff = got - check.exact
+        why = f"{got:,} {label} parameters, expected exactly {check.exact:,} ({diff:+,})"
+    elif check.min is not None and got < check.min:
+        why = f"{got:,} {label} parameters, fewer than the minimum {check.min:,}"
+    else:
+        why = f"{got:,} {label} parameters, more than the maximum {check.max:,}"
+    return failed(check, why, want, got)
+
+
+def total_params(check: s.TotalParamsCheck, ctx: CheckContext) -> CheckResult:
+    return _params_check(check, ctx, "total_params", "total")
+
+
+def trainable_params(check: s.TrainableParamsCheck, ctx: CheckContext) -> CheckResult:
+    return _params_check(check, ctx, "trainable_params", "trainable")
+
+
+def non_trainable_params(check: s.NonTrainableParamsCheck, ctx: CheckContext) -> CheckResult:
+    return _params_check(check, ctx, "non_trainable_params", "non-trainable")
+
+
+def layer_count(check: s.LayerCountCheck, ctx: CheckContext) -> CheckResult:
+    if ctx.summary is None:
+        return no_model(check, ctx)
+    name = check.layer.lower()
+    got = sum(1 for layer in ctx.summary.layers if layer.class_name.lower() == name)
+    want = bounds_text(check.exact, check.min, check.max)
+    if within(got, check.exact, check.min, check.max):
+        return passed(check, f"{got} {check.layer} layer(s)", want, got)
+    return failed(check, f"{got} {check.layer} layer(s), want {want}", want, got)
+
+
+def find_backbone(summary: ModelSummary, prefix: Optional[str]) -> Optional[LayerSummary]:
+    """The named (by prefix) or else the first nested sub-model of the summary."""
+    for layer in summary.layers:
+        if prefix is not None:
+            if layer.name.startswith(prefix):
+                return layer
+        elif layer.sublayers > 0:
+            return layer
+    return None
+
+
+def frozen_backbone(check: s.FrozenBackboneCheck, ctx: CheckContext) -> CheckResult:
+    summary = ctx.summary
+    if summary is None:
+        return no_model(check, ctx)
+    limit = check.max_trainable_params
+    want = "backbone frozen" + (f", trainable <= {limit:,}" if limit is not None else "")
+    backbone = find_backbone(summary, check.backbone)
+    if backbone is None:
+        what = f"no layer named {check.backbone}*" if check.backbone else "no pretrained sub-model"
+        return failed(
+            check,
+            f"{what} in the model: put the pretrained network (e.g. MobileNetV2) inside it as one layer",
+            want,
+            what,
+        )
+    unfrozen = backbone.sublayers - backbone.frozen_sublayers
+    got = (
+        f"{backbone.name}: {backbone.frozen_sublayers}/{backbone.sublayers} layers frozen, "
+        f"{summary.trainable_params:,} trainable"
+    )
+    if unfrozen > 0 or backbone.trainable_params > 0:
+        return failed(
+            check,
+            f"{backbone.name} still trains ({unfrozen} of {backbone.sublayers} layers, "
+            f"{backbone.trainable_params:,} parameters): set base.trainable = False before compile()",
+            want,
+            got,
+        )
+    if limit is not None and summary.trainable_params > limit:
+        return failed(
+            check,
+            f"the backbone is frozen but {summary.trainable_params:,} parameters still train "
+            f"(at most {limit:,}): keep the new head small",
+            want,
+            got,
+        )
+    return passed(check, f"{backbone.name} frozen, {summary.trainable_params:,} trainable parameters", want, got)
