@@ -3,7 +3,7 @@ staging and input adapters."""
 
 from grader.data.registry import DATASETS, WEIGHTS
 from grader.data.resolve import Resolved, resolve_dataset, resolve_weights, search_places
-from grader.data.verify import DataError
+from grader.data.errors import DataError
 
 __all__ = [
     "DATASETS",

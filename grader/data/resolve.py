@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
-
-import numpy as np
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from grader.data.registry import DATASETS, WEIGHTS, DatasetInfo, Variant, WeightsInfo
-from grader.data.verify import DataError, read_npz, verify_dataset
+from grader.data.errors import DataError
+from grader.data.verify import read_npz, verify_dataset
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -116,12 +118,13 @@ def _download(info: DatasetInfo, keras_place: SearchPlace) -> Resolved:
     return Resolved(info.name, path, keras_place, verify_dataset(info, path))
 
 
-def load_arrays(resolved: Resolved) -> dict[str, np.ndarray]:
+def load_arrays(resolved: Resolved) -> dict[str, "np.ndarray"]:
     return read_npz(resolved.path)
 
 
-def load_split(resolved: Resolved, split: str) -> tuple[np.ndarray, np.ndarray]:
+def load_split(resolved: Resolved, split: str) -> tuple["np.ndarray", "np.ndarray"]:
     """(x, y) for 'train' or 'test', reading only the two members needed."""
+    import numpy as np
     try:
         with np.load(resolved.path, allow_pickle=False) as data:
             x_key, y_key = f"x_{split}", f"y_{split}"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from grader.data.registry import DATASETS, WEIGHTS
 from grader.data.resolve import unknown
-from grader.data.verify import DataError, file_sha256, verify_dataset
+from grader.data.errors import DataError
+from grader.data.verify import file_sha256, verify_dataset
 
 
 def staged_path(name: str, data_dir: Path) -> Path:

@@ -9,17 +9,18 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
+from typing import TYPE_CHECKING
 
+from grader.data.errors import DataError
 from grader.data.registry import DatasetInfo, Variant
 
+if TYPE_CHECKING:
+    import numpy as np
 
-class DataError(Exception):
-    """A data problem a user can fix; the message says what to do."""
 
-
-def content_sha256(arrays: dict[str, np.ndarray]) -> str:
+def content_sha256(arrays: dict[str, "np.ndarray"]) -> str:
     """SHA-256 over each array's name, dtype, shape and bytes, in name order."""
+    import numpy as np
     digest = hashlib.sha256()
     for key in sorted(arrays):
         array = np.ascontiguousarray(arrays[key])
@@ -36,8 +37,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_npz(path: Path) -> dict[str, np.ndarray]:
+def read_npz(path: Path) -> dict[str, "np.ndarray"]:
     """Every array of an npz, never unpickling; a clear DataError for anything unreadable."""
+    import numpy as np
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}

@@ -54,6 +54,8 @@ def main() -> None:
     warnings.showwarning = _show_warning
     try:
         app()
+    except SystemExit:
+        raise
     except _known_errors() as exc:
         fail(str(exc) if not hasattr(exc, "args") or exc.args else type(exc).__name__)
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
