@@ -28,8 +28,21 @@ deb:
 	  fi; \
 	else echo "deb: not root or no apt-get; SLURM/tmux tests will skip locally (never in CI)"; fi
 
+# The main job on a bundled example, in a throw-away state dir (.demo/): browse the course,
+# check the untouched 8.1 starter (it is the baseline, so it fails and shows the layer
+# comparison), check the reference solution, train it for one epoch and grade it.
+DEMO := $(abspath .demo)
+DEMO_ENV := TUTOR_DATA_DIR=$(DATA) TUTOR_HOME=$(DEMO)/state TUTOR_WORKSPACE_ROOT=$(DEMO)/work TUTOR_CONFIG=$(DEMO)/tutor.toml
 demo: venv
-	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m tutor.demo
+	rm -rf $(DEMO) && mkdir -p $(DEMO) && echo '# demo course config' > $(DEMO)/tutor.toml
+	$(DEMO_ENV) $(BIN)/tutor list
+	$(DEMO_ENV) $(BIN)/tutor start task8.1
+	$(DEMO_ENV) $(BIN)/tutor check task8.1 || true
+	cp solutions/task8.1/* $(DEMO)/work/task8.1/
+	$(DEMO_ENV) $(BIN)/tutor check task8.1
+	$(DEMO_ENV) $(BIN)/tutor train task8.1 --epochs 1
+	$(DEMO_ENV) $(BIN)/tutor grade task8.1
+	$(DEMO_ENV) $(BIN)/tutor list
 
 test: venv deb
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
