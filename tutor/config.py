@@ -41,6 +41,8 @@ class CourseConfig(BaseSettings):
     handin_dir: Optional[Path] = None
     deadlines: dict[str, datetime] = {}
     max_handin_mb: int = Field(default=200, gt=0)
+    handin_group: Optional[str] = None  # the instructors' Unix group (tutor course init)
+    handin_students: Optional[str] = None  # the students' Unix group, if the course has one
 
     @field_validator("data_dir", "workspace_root", "profiles_dir", "handin_dir")
     @classmethod
