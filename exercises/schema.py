@@ -237,6 +237,103 @@ class ConfirmCheck(CheckBase):
     kind: Literal["confirm"]
 
 
+# --- course packs beyond chapter 8 (lectures, assignment): issue #7 -----------------------
+
+
+class AugmentationCheck(CheckBase):
+    """Data augmentation is in place: augmentation layers in the model (from the summary), or
+    augmentation layers, a `tf.data` map or an image generator in `files` (read by AST)."""
+
+    kind: Literal["augmentation"]
+    files: list[str] = ["model.py"]
+
+
+class TrainableLayersCheck(CheckBase):
+    """For one artifact, whether the pretrained backbone trains: all frozen ("none") or partly
+    or fully unfrozen for fine-tuning ("some"). Under `tutor check`, an artifact other than
+    model.keras is answered from `source` (it must set `.trainable = True`, read by AST)."""
+
+    kind: Literal["trainable_layers"]
+    artifact: str = "model.keras"
+    backbone: Optional[str] = None  # name prefix of the sub-model; None: the first nested model
+    backbone_trains: Literal["none", "some"]
+    source: Optional[str] = None
+
+
+class WeightedLayersCheck(Bounds):
+    """Depth: layers that carry weights (Conv*, Dense...), normalisation layers not counted."""
+
+    kind: Literal["weighted_layers"]
+
+
+class NoPretrainedWeightsCheck(CheckBase):
+    """Trained from scratch: no `weights=` other than None, no `load_weights()` (AST of files)."""
+
+    kind: Literal["no_pretrained_weights"]
+    files: list[str] = ["model.py"]
+
+
+class CompileSettingsCheck(CheckBase):
+    """The optimizer and loss given to `compile()` (summary's optimizer config, else AST)."""
+
+    kind: Literal["compile_settings"]
+    file: str = "model.py"
+    optimizer: Optional[str] = None  # e.g. "adam"
+    loss: Optional[str] = None  # e.g. "categorical_crossentropy"
+
+
+class LrScheduleCheck(CheckBase):
+    """A learning-rate schedule (Keras schedule or LR callback), or a Lookahead optimiser."""
+
+    kind: Literal["lr_schedule"]
+    files: list[str] = ["model.py"]
+    allow_lookahead: bool = True
+
+
+class MarkdownSectionsCheck(CheckBase):
+    """A Markdown report has every required section (heading), each with some words in it."""
+
+    kind: Literal["markdown_sections"]
+    file: str
+    sections: list[str] = Field(min_length=1)  # heading texts, matched case-insensitively
+    min_words: int = Field(default=20, ge=0)
+
+
+class HardwareReportCheck(CheckBase):
+    """The hardware report collected inside the job (GPU and CPU model, count, memory, clock)."""
+
+    kind: Literal["hardware_report"]
+    file: str = "hardware.json"
+    require_gpu: bool = True
+
+
+class HistoryPlotCheck(CheckBase):
+    """A PNG plot of the training history, and (optionally) a run record with validation history."""
+
+    kind: Literal["history_plot"]
+    file: str = "history.png"
+    min_width: int = Field(default=200, gt=0)
+    min_height: int = Field(default=150, gt=0)
+    record: Optional[str] = "train.json"
+
+
+class OverfittingCheck(CheckBase):
+    """Training accuracy (run record) above test accuracy by at least `min_gap` (grade only)."""
+
+    kind: Literal["overfitting"]
+    record: str = "train.json"
+    min_gap: float = Field(default=0.05, gt=0, lt=1)
+
+
+class ComparisonTableCheck(CheckBase):
+    """A comparison table written by `tutor compare` from the recorded runs of `runs`."""
+
+    kind: Literal["comparison_table"]
+    file: str = "COMPARISON.md"
+    runs: list[str] = Field(min_length=1)  # task ids whose recorded runs the table must list
+    min_rows: int = Field(default=2, ge=1)
+
+
 Check = Annotated[
     Union[
         InputShapeCheck,
@@ -254,12 +351,23 @@ Check = Annotated[
         JobScriptCheck,
         FilesExistCheck,
         ConfirmCheck,
+        AugmentationCheck,
+        TrainableLayersCheck,
+        WeightedLayersCheck,
+        NoPretrainedWeightsCheck,
+        CompileSettingsCheck,
+        LrScheduleCheck,
+        MarkdownSectionsCheck,
+        HardwareReportCheck,
+        HistoryPlotCheck,
+        OverfittingCheck,
+        ComparisonTableCheck,
     ],
     Field(discriminator="kind"),
 ]
 
 # Check kinds that need a trained artifact (the rest work on a freshly built model or files).
-ARTIFACT_KINDS = frozenset({"min_accuracy"})
+ARTIFACT_KINDS = frozenset({"min_accuracy", "overfitting"})
 # Check kinds answered from the model summary.
 STRUCTURAL_KINDS = frozenset(
     {
@@ -272,6 +380,8 @@ STRUCTURAL_KINDS = frozenset(
         "layer_count",
         "frozen_backbone",
         "differs_from_baseline",
+        "weighted_layers",
+        "trainable_layers",
     }
 )
 
