@@ -54,6 +54,10 @@ class ModelSummary(BaseModel):
     input_shape: list[Optional[int]]
     output_shape: list[Optional[int]]
     layers: list[LayerSummary]
+    # The compiled optimizer as Keras serialises it ({"class_name", "config"}; a learning-rate
+    # schedule appears as a dict in config["learning_rate"]) and the loss name; None if unknown.
+    optimizer: Optional[dict[str, Any]] = None
+    loss: Optional[str] = None
 
 
 class Report(BaseModel):
