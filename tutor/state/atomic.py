@@ -13,11 +13,15 @@ from typing import Any, Iterator
 from filelock import FileLock
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename into place."""
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename into place.
+
+    `mode` sets the file's permissions before the rename (the default is mkstemp's 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
