@@ -1,4 +1,4 @@
-"""Commands of this group are registered here (stub until its issue lands)."""
+"""The full-screen guide: `tutor` with no arguments, or `tutor ui`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,26 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
+    app.command("ui")(ui)
+
+
+def ui() -> None:
+    """Open the full-screen guide through the course (the same as `tutor` alone)."""
+    open_app()
 
 
 def open_app() -> None:
     """Open the full-screen guide (`tutor` with no arguments)."""
-    from tutor.cli.output import fail
+    import sys
 
-    fail("the full-screen guide is not built yet; try: tutor list")
+    from tutor.cli.output import fail
+    from tutor.context import load_context
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("the full-screen guide needs a terminal; try: tutor list")
+    context = load_context()
+    context.catalog  # a bad exercise spec fails here, as one line, not inside the app
+
+    from tutor.tui.app import TutorApp
+
+    TutorApp(context).run()

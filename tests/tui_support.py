@@ -1,0 +1,67 @@
+"""Helpers for the TUI tests: drive the real app through Textual's pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, Awaitable, Callable, Optional
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from tutor.tui.app import TutorApp
+from tutor.tui.runner import CliResult
+
+
+def run_app(scenario: Callable[[Pilot, TutorApp], Awaitable[Any]], size=(80, 24),
+            **app_kwargs: Any) -> TutorApp:
+    """Run `scenario(pilot, app)` against a fresh headless app; returns the app."""
+    app_kwargs.setdefault("fetch_jobs", None)
+    app_kwargs.setdefault("blink", False)
+    app = TutorApp(**app_kwargs)
+
+    async def main() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await scenario(pilot, app)
+
+    asyncio.run(main())
+    return app
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 60.0,
+                   what: str = "condition") -> None:
+    """Let the app run until `predicate()` holds (workers run real subprocesses)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await pilot.pause(0.1)
+
+
+def row_keys(table: DataTable) -> list[str]:
+    return [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+
+
+def cell_text(table: DataTable, row_key: str, column_key: str) -> str:
+    return str(table.get_cell(row_key, column_key))
+
+
+def canned_jobs(jobs: list[dict], code: int = 0, stderr: str = "") -> Callable[[], Awaitable[CliResult]]:
+    """A jobs fetcher returning fixed `tutor jobs --json` output (for stable snapshots)."""
+
+    async def fetch() -> CliResult:
+        return CliResult(["jobs", "--json"], code, json.dumps(jobs) if code == 0 else "", stderr)
+
+    return fetch
+
+
+def notices(app: TutorApp, severity: Optional[str] = None) -> list[str]:
+    return [m for s, m in app.notices if severity is None or s == severity]
+
+
+def screen_text(app: TutorApp) -> str:
+    """The characters on the terminal right now, one line per row (what the student reads)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text.rstrip() for strip in strips)

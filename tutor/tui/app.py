@@ -1,0 +1,137 @@
+"""The Textual app: screens for the course, a task, the jobs and help.
+
+The app owns what every screen shares: the course context, the last reports per task and
+the student's jobs, refreshed by one polite poller (one `tutor jobs --json` per refresh,
+slower when nothing is running, backing off on errors).
+"""
+
+from __future__ import annotations
+
+from typing import Awaitable, Callable, Optional
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.timer import Timer
+
+from grader.report import Report
+from tutor.context import Context
+from tutor.tui.jobs_data import JobView, parse_jobs
+from tutor.tui.runner import CliResult, run_cli
+
+JobsFetcher = Callable[[], Awaitable[CliResult]]
+
+# Seconds between job polls: a job is active and the jobs screen is open / a job is active /
+# nothing is running. Errors double the wait up to the last value.
+POLL_FAST, POLL_ACTIVE, POLL_IDLE, POLL_MAX = 5.0, 15.0, 60.0, 300.0
+
+
+async def fetch_jobs_from_cli() -> CliResult:
+    return await run_cli("jobs", "--json", timeout=60)
+
+
+class TutorApp(App[None]):
+    """`tutor` with no arguments."""
+
+    CSS_PATH = ["app.tcss", "widgets/results.tcss", "widgets/jobs.tcss"]
+    TITLE = "tutor"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("j", "jobs", "Jobs"),
+    ]
+
+    def __init__(
+        self,
+        context: Optional[Context] = None,
+        *,
+        fetch_jobs: Optional[JobsFetcher] = fetch_jobs_from_cli,
+        blink: bool = True,
+    ) -> None:
+        super().__init__()
+        if context is None:
+            from tutor.context import load_context
+
+            context = load_context()
+        self.context = context
+        self.sub_title = context.config.course
+        self.blink = blink
+        self.fetch_jobs = fetch_jobs
+        self.jobs: list[JobView] = []
+        self.jobs_error: Optional[str] = None
+        self.reports: dict[str, Report] = {}
+        self.notices: list[tuple[str, str]] = []
+        self._poll_timer: Optional[Timer] = None
+        self._poll_wait = POLL_IDLE
+
+    # ------------------------------------------------------------------ screens
+
+    def on_mount(self) -> None:
+        from tutor.tui.screens.course import CourseScreen
+
+        self.push_screen(CourseScreen())
+        if self.fetch_jobs is not None:
+            self._schedule_poll(1.0)
+
+    def open_task(self, task_id: str) -> None:
+        from tutor.tui.screens.task import TaskScreen
+
+        self.push_screen(TaskScreen(self.context.task(task_id)))
+
+    def action_jobs(self, task_id: Optional[str] = None) -> None:
+        from tutor.tui.screens.jobs import JobsScreen
+
+        if isinstance(self.screen, JobsScreen):
+            return
+        self.push_screen(JobsScreen(task_id=task_id))
+        self.poll_jobs_now()
+
+    def action_help(self) -> None:
+        from tutor.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: Optional[float] = None, markup: bool = False) -> None:
+        """Every notification is also kept in `notices` (what the student was told)."""
+        self.notices.append((severity, message))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # ------------------------------------------------------------------ jobs
+
+    @property
+    def running_tasks(self) -> set[str]:
+        return {job.task for job in self.jobs if job.active and job.task}
+
+    def poll_jobs_now(self) -> None:
+        if self.fetch_jobs is not None:
+            self._schedule_poll(0.0)
+
+    def _schedule_poll(self, delay: float) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(delay, self._poll_jobs)
+
+    @work(exclusive=True, group="jobs-poll", exit_on_error=False)
+    async def _poll_jobs(self) -> None:
+        from tutor.tui.screens.jobs import JobsScreen
+
+        assert self.fetch_jobs is not None
+        result = await self.fetch_jobs()
+        jobs = parse_jobs(result.json()) if result.ok else None
+        if jobs is None:
+            self.jobs_error = result.reason if not result.ok else "`tutor jobs --json` gave no job list"
+            self._poll_wait = min(max(self._poll_wait, POLL_IDLE) * 2, POLL_MAX)
+        else:
+            self.jobs_error = None
+            self.jobs = jobs
+            watching = any(isinstance(s, JobsScreen) for s in self.screen_stack)
+            active = any(job.active for job in jobs)
+            self._poll_wait = (POLL_FAST if watching else POLL_ACTIVE) if active else POLL_IDLE
+        for screen in self.screen_stack:
+            handler = getattr(screen, "jobs_changed", None)
+            if handler is not None:
+                handler()
+        self._schedule_poll(self._poll_wait)

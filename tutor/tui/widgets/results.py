@@ -1,0 +1,145 @@
+"""A report on screen: the score, the checks table (want / got / points), the layer-by-layer
+comparison when a structural check fails, and the comparison with the task's baseline."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from exercises import Task
+from exercises.schema import STRUCTURAL_KINDS
+from grader.report import Report
+from tutor.tui.widgets.format import CHECK_ICON, CHECK_STYLE, points, shape, signed_change, value
+
+STATUS_LINE = {"passed": ("✔ passed", "bold green"), "failed": ("✘ failed", "bold red"),
+               "error": ("! could not grade", "bold red")}
+
+
+def score_line(report: Report) -> Text:
+    label, style = STATUS_LINE[report.status]
+    text = Text(label, style=style)
+    if report.status != "error":
+        text.append(f"  {points(report.points, report.max_points)} points "
+                    f"({report.score:.0%})")
+    if report.accuracy is not None:
+        text.append(f"  accuracy {report.accuracy:.4f}")
+    text.append(f"  {report.duration_s:.1f} s", style="dim")
+    if report.error:
+        text.append(f"\n{report.error}", style="red")
+    return text
+
+
+def needs_layer_view(report: Report) -> bool:
+    return report.model is not None and any(
+        c.kind in STRUCTURAL_KINDS for c in report.failed_checks())
+
+
+def baseline_table(report: Report, task: Task) -> Optional[Table]:
+    """Yours against the published baseline (8.1): parameters, depth, accuracy."""
+    base = task.spec.baseline
+    if base is None or report.model is None:
+        return None
+    model = report.model
+    table = Table(title=f"against the baseline: {base.description}", title_justify="left",
+                  box=None, pad_edge=False, title_style="bold")
+    table.add_column("")
+    table.add_column("yours", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("change", justify="right", style="dim")
+    if base.total_params is not None:
+        table.add_row("parameters", f"{model.total_params:,}", f"{base.total_params:,}",
+                      signed_change(model.total_params, base.total_params))
+    if base.trainable_params is not None:
+        table.add_row("trainable", f"{model.trainable_params:,}", f"{base.trainable_params:,}",
+                      signed_change(model.trainable_params, base.trainable_params))
+    if base.layers:
+        table.add_row("layers", str(len(model.layers)), str(len(base.layers)),
+                      f"{len(model.layers) - len(base.layers):+d}")
+    if base.accuracy is not None:
+        yours = f"{report.accuracy:.4f}" if report.accuracy is not None else "not graded"
+        change = (f"{(report.accuracy - base.accuracy) * 100:+.2f} pts"
+                  if report.accuracy is not None else "")
+        table.add_row("accuracy", yours, f"{base.accuracy:.4f}", change)
+    return table
+
+
+class ResultsView(VerticalScroll):
+    """Empty until `show(report, task)`."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("No results yet: press c to check, g to grade.", id="score")
+        yield DataTable(id="checks", cursor_type="row", show_cursor=False)
+        yield Static(id="messages")
+        yield Static("layer by layer", id="layers-title", classes="section")
+        yield DataTable(id="layers", cursor_type="row", show_cursor=False)
+        yield Static(id="baseline")
+
+    def on_mount(self) -> None:
+        checks = self.query_one("#checks", DataTable)
+        checks.add_column("", key="icon", width=1)
+        checks.add_column("check", key="check")
+        checks.add_column("want", key="want")
+        checks.add_column("got", key="got")
+        checks.add_column("points", key="points")
+        layers = self.query_one("#layers", DataTable)
+        for label in ("#", "yours", "shape", "params", "train", "expected", "shape ", "params "):
+            layers.add_column(label)
+        self._visible(False, False)
+
+    def _visible(self, checks: bool, layers: bool) -> None:
+        self.query_one("#checks").display = checks
+        self.query_one("#layers-title").display = layers
+        self.query_one("#layers").display = layers
+
+    def show(self, report: Report, task: Task) -> None:
+        self.query_one("#score", Static).update(score_line(report))
+        checks = self.query_one("#checks", DataTable)
+        checks.clear()
+        for c in report.checks:
+            style = CHECK_STYLE[c.status]
+            checks.add_row(Text(CHECK_ICON[c.status], style=style), Text(c.id, style=style),
+                           value(c.expected), value(c.actual), points(c.points, c.max_points),
+                           key=c.id)
+        failed = report.failed_checks()
+        messages = Text()
+        for c in failed:
+            messages.append(f"{c.id}: ", style="bold red")
+            messages.append(f"{c.message}\n")
+        self.query_one("#messages", Static).update(messages)
+        show_layers = needs_layer_view(report)
+        if show_layers:
+            self._fill_layers(report, task)
+        base = baseline_table(report, task)
+        self.query_one("#baseline", Static).update(base if base is not None else "")
+        self._visible(bool(report.checks), show_layers)
+        self.scroll_home(animate=False)
+
+    def _fill_layers(self, report: Report, task: Task) -> None:
+        assert report.model is not None
+        table = self.query_one("#layers", DataTable)
+        table.clear()
+        yours = report.model.layers
+        theirs = task.spec.baseline.layers if task.spec.baseline else []
+        for i in range(max(len(yours), len(theirs))):
+            mine = yours[i] if i < len(yours) else None
+            ref = theirs[i] if i < len(theirs) else None
+            same = (mine is not None and ref is not None and mine.class_name == ref.class_name
+                    and (mine.output_shape or [])[-len(ref.output_shape):] == ref.output_shape
+                    and mine.params == ref.params)
+            style = "dim" if same else ("yellow" if ref is not None else "")
+            cells = [str(i + 1)]
+            if mine is not None:
+                cells += [mine.class_name, shape(mine.output_shape), f"{mine.params:,}",
+                          "yes" if mine.trainable else "no"]
+            else:
+                cells += ["—", "", "", ""]
+            if ref is not None:
+                cells += [ref.class_name, shape(ref.output_shape), f"{ref.params:,}"]
+            else:
+                cells += ["", "", ""]
+            table.add_row(*(Text(c, style=style) for c in cells))
