@@ -1,0 +1,111 @@
+"""Batch inputs: folders, zips (extracted safely) and Canvas/Moodle bulk-download names."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tutor.batch import lms
+from tutor.batch.discover import discover
+from tutor.batch.safezip import UnsafeArchive, extract
+from tutor.errors import UserError
+
+EXPECTED = ["model.py", "NOTES.md", "model.keras", "train.json"]
+
+
+def _zip(path: Path, entries: dict[str, bytes], links: dict[str, str] = {}) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+    return path
+
+
+def test_canvas_names_give_the_user_id_and_original_file_name():
+    on_time = lms.parse("smithjohn_12345_67890_model.py", EXPECTED)
+    assert (on_time.lms, on_time.student, on_time.name, on_time.file, on_time.late) == (
+        "canvas", "12345", "smithjohn", "model.py", False)
+    late = lms.parse("smithjohn_late_12345_67891_model-1.py", EXPECTED)
+    assert (late.student, late.file, late.late) == ("12345", "model.py", True)
+    # The re-upload suffix is only undone when it gives a file the task asks for.
+    assert lms.parse("doejane_222_333_resnet-50.py", EXPECTED).file == "resnet-50.py"
+    assert lms.parse("doejane_LATE_222_334_NOTES.md", EXPECTED).late
+
+
+def test_moodle_names_give_the_participant_id():
+    flat = lms.parse("Jane Doe_4242_assignsubmission_file_model.py")
+    assert (flat.lms, flat.student, flat.name, flat.file) == ("moodle", "4242", "Jane Doe", "model.py")
+    folder = lms.parse("Jane Doe_4242_assignsubmission_file_")
+    assert (folder.student, folder.file) == ("4242", "")
+    assert lms.parse("model.py") is None and lms.parse("alice") is None
+
+
+def test_unsafe_zips_are_refused_with_a_reason(tmp_path):
+    cases = {
+        "traversal": ({"../evil.py": b"x"}, {}, "leaves the folder"),
+        "absolute": ({"/etc/evil.py": b"x"}, {}, "absolute path"),
+        "link": ({"model.py": b"x"}, {"model.keras": "/etc/passwd"}, "symbolic link"),
+        "bomb": ({"big.bin": b"\0" * (3 << 20)}, {}, "MB once extracted"),
+    }
+    for name, (entries, links, reason) in cases.items():
+        archive = _zip(tmp_path / f"{name}.zip", entries, links)
+        with pytest.raises(UnsafeArchive, match=reason):
+            extract(archive, tmp_path / "out" / name, max_bytes=2 << 20)
+        assert not (tmp_path / "out" / name).exists()
+    assert not (tmp_path / "evil.py").exists() and not list((tmp_path / "out").glob("*"))
+    (tmp_path / "notzip.zip").write_bytes(b"not a zip at all")
+    with pytest.raises(UnsafeArchive, match="not a readable zip"):
+        extract(tmp_path / "notzip.zip", tmp_path / "out" / "n", max_bytes=1 << 20)
+
+
+def test_zip_with_one_top_folder_and_mac_junk_grades_like_a_flat_folder(tmp_path):
+    archive = _zip(tmp_path / "a.zip", {"task8.1/model.py": b"m", "task8.1/NOTES.md": b"n",
+                                        "__MACOSX/task8.1/._model.py": b"junk"})
+    dest = extract(archive, tmp_path / "x", max_bytes=1 << 20)
+    assert sorted(p.name for p in dest.iterdir()) == ["NOTES.md", "model.py"]
+
+
+def test_discover_mixed_folder_zip_canvas_and_moodle_inputs(tmp_path):
+    src = tmp_path / "in"
+    (src / "alice").mkdir(parents=True)
+    (src / "alice" / "model.py").write_text("a")
+    _zip(src / "bob.zip", {"bob/model.py": b"b"})
+    (src / "smithjohn_12345_67890_model.py").write_text("old")
+    (src / "smithjohn_12345_67899_model-1.py").write_text("new")
+    (src / "smithjohn_12345_67891_NOTES.md").write_text("notes")
+    moodle = src / "Jane Doe_4242_assignsubmission_file_"
+    moodle.mkdir()
+    _zip(moodle / "mywork.zip", {"model.py": b"j"})
+    (src / "random.py").write_text("who?")
+    _zip(src / "alice.zip", {"model.py": b"dup"})
+    _zip(src / "mallory.zip", {"../../escape.py": b"x"})
+
+    subs, unattributed = discover(src, tmp_path / "staged", EXPECTED)
+    by = {s.student: s for s in subs}
+    assert sorted(by) == ["12345", "4242", "alice", "bob", "mallory"]
+    assert by["alice"].path == src / "alice"
+    assert (by["bob"].path / "model.py").read_text() == "b"
+    assert (by["12345"].path / "model.py").read_text() == "new"  # the later upload wins
+    assert (by["12345"].path / "NOTES.md").read_text() == "notes"
+    assert by["12345"].name == "smithjohn"
+    assert (by["4242"].path / "model.py").read_text() == "j" and by["4242"].name == "Jane Doe"
+    assert "leaves the folder" in by["mallory"].problem
+    assert not (tmp_path / "escape.py").exists()
+    reasons = {Path(u.path).name: u.reason for u in unattributed}
+    assert "no student id" in reasons["random.py"]
+    assert "already has a submission" in reasons["alice.zip"]
+
+
+def test_discover_a_bulk_download_zip_and_bad_inputs(tmp_path):
+    bulk = _zip(tmp_path / "submissions.zip", {"doejane_7_8_model.py": b"x", "readme.txt": b"?"})
+    subs, unattributed = discover(bulk, tmp_path / "staged", EXPECTED)
+    assert [s.student for s in subs] == ["7"]
+    assert [Path(u.path).name for u in unattributed] == ["readme.txt"]
+    with pytest.raises(UserError, match="no such folder"):
+        discover(tmp_path / "missing", tmp_path / "staged")
