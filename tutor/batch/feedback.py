@@ -1,0 +1,64 @@
+"""The per-student feedback text: the same words and want/got tables `tutor grade` shows.
+
+Uses `tutor.render.report_text` (the student-facing renderer) when it is there, so a student
+reads the same thing in the gradebook export as in their terminal; a plain rendering of the
+report otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from exercises.schema import Exercise
+from grader.report import Report
+
+
+def feedback_text(report: Report, spec: Exercise, student: str = "") -> str:
+    try:
+        from tutor.render import report_text  # the checks engineer's renderer
+    except ImportError:
+        body = plain_text(report, spec)
+    else:
+        body = report_text(report, spec)
+    head = f"{spec.id} {spec.title}" + (f" - {student}" if student else "")
+    return f"{head}\n{'=' * len(head)}\n{body.rstrip()}\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def check_title(spec: Exercise, check_id: str) -> str:
+    for check in spec.checks:
+        if check.id == check_id:
+            return check.title or check.id
+    return check_id
+
+
+def plain_text(report: Report, spec: Exercise) -> str:
+    lines = [f"status: {report.status}   score: {report.points:g}/{report.max_points:g}"
+             f" ({report.score:.0%})"]
+    if report.error:
+        lines.append(f"could not grade: {report.error}")
+    if report.accuracy is not None:
+        lines.append(f"test accuracy: {report.accuracy:.4f}")
+    if report.model is not None:
+        lines.append(f"parameters: {report.model.total_params:,} total, "
+                     f"{report.model.trainable_params:,} trainable")
+    if report.checks:
+        rows = [("check", "status", "want", "got", "points")] + [
+            (check_title(spec, c.id), c.status, _cell(c.expected), _cell(c.actual),
+             f"{c.points:g}/{c.max_points:g}")
+            for c in report.checks
+        ]
+        widths = [min(40, max(len(r[i]) for r in rows)) for i in range(5)]
+        lines.append("")
+        for row in rows:
+            lines.append("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip())
+        for c in report.checks:
+            if c.status in ("failed", "error") and c.message:
+                lines.append(f"- {check_title(spec, c.id)}: {c.message}")
+    return "\n".join(lines) + "\n"

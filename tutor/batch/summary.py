@@ -1,0 +1,97 @@
+"""The end-of-batch summary: pass rate, score histogram, most common failed checks and the
+slowest submissions, printed for the instructor and saved as `summary.json`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from exercises.schema import Exercise
+from tutor.batch.feedback import check_title
+from tutor.batch.models import StoredResult, Unattributed
+from tutor.state.atomic import write_atomic
+
+BINS = 10
+
+
+class Summary(BaseModel):
+    task: str
+    total: int
+    passed: int
+    failed: int
+    errors: int
+    pass_rate: float
+    mean_score: float
+    histogram: list[int]  # counts of scores in [0, .1), [.1, .2) ... [.9, 1.0]
+    failed_checks: list[tuple[str, str, int]]  # id, title, students
+    slowest: list[tuple[str, float]]  # student, grading seconds
+    graded_now: int = 0
+    skipped_unchanged: int = 0
+    unattributed: list[Unattributed] = []
+    wall_s: Optional[float] = None
+
+
+def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Unattributed],
+              graded_now: int = 0, skipped: int = 0, wall_s: Optional[float] = None) -> Summary:
+    statuses = Counter(r.report.status for r in results)
+    histogram = [0] * BINS
+    for r in results:
+        histogram[min(BINS - 1, int(r.report.score * BINS))] += 1
+    failed = Counter(c.id for r in results for c in r.report.failed_checks())
+    slow = sorted(results, key=lambda r: r.report.duration_s, reverse=True)[:5]
+    total = len(results)
+    return Summary(
+        task=spec.id,
+        total=total,
+        passed=statuses["passed"],
+        failed=statuses["failed"],
+        errors=statuses["error"],
+        pass_rate=statuses["passed"] / total if total else 0.0,
+        mean_score=sum(r.report.score for r in results) / total if total else 0.0,
+        histogram=histogram,
+        failed_checks=[(cid, check_title(spec, cid), n) for cid, n in failed.most_common(5)],
+        slowest=[(r.student, round(r.report.duration_s, 2)) for r in slow],
+        graded_now=graded_now,
+        skipped_unchanged=skipped,
+        unattributed=unattributed,
+        wall_s=wall_s,
+    )
+
+
+def save(out: Path, summary: Summary) -> None:
+    write_atomic(out / "summary.json", summary.model_dump_json(indent=2) + "\n")
+
+
+def render(console: Console, summary: Summary, out: Path) -> None:
+    s = summary
+    console.print(
+        f"[bold]{s.task}[/]: {s.total} submissions, {s.passed} passed, {s.failed} failed, "
+        f"{s.errors} could not be graded; pass rate {s.pass_rate:.0%}, mean score {s.mean_score:.0%}"
+    )
+    rate = f" in {s.wall_s:.0f} s" if s.wall_s else ""
+    console.print(f"graded now: {s.graded_now}{rate}; unchanged since the last run: {s.skipped_unchanged}")
+    widest = max(s.histogram) or 1
+    console.print("score histogram:")
+    for i, count in enumerate(s.histogram):
+        low, high = i * 10, (i + 1) * 10
+        label = f"{low:3d}-{high:<3d}%" if i < BINS - 1 else f"{low:3d}-100%"
+        console.print(f"  {label} {'#' * round(30 * count / widest):<30} {count}", markup=False)
+    if s.failed_checks:
+        table = Table("most failed check", "students", box=None, pad_edge=False)
+        for cid, title, n in s.failed_checks:
+            table.add_row(f"{title} ({cid})" if title != cid else cid, str(n))
+        console.print(table)
+    if s.slowest:
+        console.print("slowest: " + ", ".join(f"{who} {sec:.1f} s" for who, sec in s.slowest),
+                      markup=False)
+    if s.unattributed:
+        console.print(f"[yellow]{len(s.unattributed)} input(s) could not be attributed to a student:[/]")
+        for item in s.unattributed:
+            console.print(f"  {item.path}: {item.reason}", markup=False)
+    console.print(f"gradebook: {out / 'gradebook.csv'}; integrity flags: {out / 'integrity.txt'}",
+                  markup=False)
