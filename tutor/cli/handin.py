@@ -1,9 +1,217 @@
-"""Commands of this group are registered here (stub until its issue lands)."""
+"""Hand-in on a shared cluster filesystem: `tutor course init`, `tutor handin`, `tutor collect`."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
+    course = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
+                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+    course.command("init")(course_init)
+    app.add_typer(course, name="course")
+    app.command("handin")(handin)
+    app.command("collect")(collect)
+
+
+def course_init(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The hand-in area on the shared filesystem."),
+    group: str = typer.Option(..., "--group", help="The instructors' Unix group (reads every attempt)."),
+    students: Optional[str] = typer.Option(
+        None, "--students", help="The students' Unix group: only its members may hand in (needs ACLs)."),
+    deadline: list[str] = typer.Option(
+        [], "--deadline", metavar="TASK=WHEN",
+        help="e.g. task8.1=2026-12-01T23:59+01:00 or 'task8.1=2026-12-01 23:59 Europe/Madrid'; "
+             "WHEN=none removes it. Repeat for more tasks."),
+    max_mb: Optional[int] = typer.Option(None, "--max-mb", min=1, help="Largest file a student may hand in (MB)."),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="The course config to record this in (default: the one in force, "
+                               "else DIR/tutor.toml)."),
+) -> None:
+    """Create (or repair) the course's hand-in area and record it, with deadlines, in tutor.toml."""
+    from tutor.cli.output import out, warn
+    from tutor.config import find_config_file
+    from tutor.context import load_context
+    from tutor.errors import UserError
+    from tutor.handin.course import update_course_config
+    from tutor.handin.deadlines import DeadlineError, parse_deadline, show_time
+    from tutor.handin.layout import init_area
+
+    parsed: dict = {}
+    ctx = load_context()
+    for item in deadline:
+        task_id, sep, when = item.partition("=")
+        if not sep or not when.strip():
+            raise UserError(f"--deadline {item!r}: write TASK=WHEN, e.g. task8.1=2026-12-01T23:59+01:00")
+        task = ctx.task(task_id)
+        try:
+            parsed[task.id] = None if when.strip().lower() == "none" else parse_deadline(when)
+        except DeadlineError as exc:
+            raise UserError(f"--deadline {task.id}: {exc}") from None
+    report = init_area(folder, group, students)
+    target = (config or find_config_file() or report.path / "tutor.toml").expanduser().absolute()
+    values: dict = {"handin_dir": str(report.path), "handin_group": group}
+    if students is not None:
+        values["handin_students"] = students
+    if max_mb is not None:
+        values["max_handin_mb"] = max_mb
+    update_course_config(target, values, parsed)
+    verb = "Created" if report.created else "Checked and repaired"
+    who = f"members of {students}" if students else "any local user"
+    out.print(f"{verb} the hand-in area {report.path} (group {group}).")
+    out.print(f"  {who} may create their own folder there; nobody else can list, read or change it;")
+    out.print(f"  {group} can read every attempt. Recorded in {target}.")
+    for task_id, when in sorted(parsed.items()):
+        out.print(f"  deadline {task_id}: {show_time(when, when) if when else 'removed'}")
+    out.print(f"Students use this config: export TUTOR_CONFIG={target}")
+    for line in report.warnings:
+        warn(line)
+
+
+def handin(
+    task_id: Optional[str] = typer.Argument(None, metavar="TASK", help="e.g. task8.1"),
+    anyway: bool = typer.Option(False, "--anyway", help="Hand in even if required checks fail or files are missing."),
+    list_: bool = typer.Option(False, "--list", help="Show your attempts (of TASK, or of every task)."),
+    path: Optional[Path] = typer.Option(None, "--path", help="Submission folder (default: the task's workspace)."),
+) -> None:
+    """Check your work, then hand in the task's files as a new numbered attempt with a receipt."""
+    from tutor.cli.output import err, out
+    from tutor.context import load_context
+    from tutor.errors import UserError
+    from tutor.handin.deadlines import show_time, verdict
+    from tutor.handin.student import hand_in
+    from tutor.state.workspace import submission_dir
+
+    ctx = load_context()
+    if list_:
+        _list_attempts(ctx, ctx.task(task_id).id if task_id else None)
+        return
+    if task_id is None:
+        raise UserError("which task? e.g. tutor handin task8.1 (or tutor handin --list)")
+    task = ctx.task(task_id)
+    submission = submission_dir(task, ctx.workspace_root, path)
+    err.print(f"Checking {task.id} in {submission} before handing it in…", highlight=False)
+    result = hand_in(task, submission, ctx.config, anyway)
+    written, check = result.written, result.check
+    size = sum(f.size for f in written.manifest.files)
+    out.print(f"Handed in {task.id}: attempt {written.number}, receipt {_receipt(written.manifest_bytes)}")
+    out.print(f"  {len(written.manifest.files)} files, {size / 1e6:.1f} MB -> {written.path}")
+    out.print(f"  at {show_time(written.handed_in_at, result.deadline)} (filesystem time): "
+              f"{verdict(written.handed_in_at, result.deadline)}")
+    if result.selection.missing:
+        out.print(f"  without: {', '.join(result.selection.missing)} (--anyway)")
+    if check.failed_required or not check.ran or check.status == "error":
+        out.print(f"  with failing checks (--anyway): "
+                  f"{', '.join(f.split(':')[0] for f in check.failed_required) or check.reason}")
+
+
+def _receipt(data: bytes) -> str:
+    from tutor.handin.manifest import receipt
+
+    return receipt(data)
+
+
+def _list_attempts(ctx, task_id: Optional[str]) -> None:
+    import os
+
+    from tutor.cli.output import out
+    from tutor.handin.deadlines import show_time, verdict
+    from tutor.handin.layout import user_name
+    from tutor.handin.reader import read_attempts
+    from tutor.handin.student import area_of
+
+    mine = area_of(ctx.config) / user_name()
+    tasks = [task_id] if task_id else sorted(os.listdir(mine)) if mine.is_dir() else []
+    shown = 0
+    for tid in tasks:
+        deadline = ctx.config.deadlines.get(tid)
+        views, odd = read_attempts(mine / tid, os.geteuid())
+        for view in views:
+            shown += 1
+            if view.handed_in_at is None or view.manifest is None:
+                out.print(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}")
+                continue
+            state = "intact" if view.intact else "CHANGED: " + "; ".join(view.problems)
+            out.print(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
+                      f"{show_time(view.handed_in_at, deadline)}  {verdict(view.handed_in_at, deadline)}  "
+                      f"{len(view.manifest.files)} files  {state}")
+        for line in odd:
+            out.print(f"{tid}  {line}")
+    if not shown:
+        out.print(f"No attempts yet{' for ' + task_id if task_id else ''}: hand in with tutor handin TASK")
+
+
+def collect(
+    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where to put one folder per student "
+                                                               "(default: ./collected-TASK)."),
+    on_time: bool = typer.Option(False, "--on-time", help="Take each student's latest on-time attempt."),
+    roster: Optional[Path] = typer.Option(None, "--roster", help="Student ids, one a line (default: "
+                                                                 "the course's students group)."),
+) -> None:
+    """Instructor: gather every student's latest attempt, verified, into the layout tutor batch reads."""
+    from tutor.context import load_context
+    from tutor.errors import UserError
+    from tutor.handin.collect import collect as run_collect
+    from tutor.handin.deadlines import is_aware
+    from tutor.handin.layout import course_umask, group_members
+
+    ctx = load_context()
+    task = ctx.task(task_id)
+    config = ctx.config
+    if config.handin_dir is None:
+        raise UserError("no hand-in area in tutor.toml: run `tutor course init DIR --group GROUP` first")
+    deadline = config.deadlines.get(task.id)
+    if deadline is not None and not is_aware(deadline):
+        raise UserError(f"deadlines.{task.id} in tutor.toml has no time zone: add an offset "
+                        "such as +01:00 (or set it with tutor course init --deadline)")
+    names: set[str] = set()
+    if roster is not None:
+        try:
+            lines = roster.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(f"{roster}: cannot read ({exc.strerror})") from None
+        names = {line.split("#")[0].strip() for line in lines} - {""}
+    elif config.handin_students:
+        names = group_members(config.handin_students)
+    out = (out_dir or Path.cwd() / f"collected-{task.id}").expanduser().absolute()
+    with course_umask():
+        report = run_collect(config.handin_dir, task.id, out, deadline, on_time, names)
+    _show_collect(report)
+    if report.flagged:
+        raise typer.Exit(1)
+
+
+def _show_collect(report) -> None:
+    from datetime import timedelta
+
+    from tutor.cli.output import out, warn
+    from tutor.handin.deadlines import human_delta, show_time
+
+    for row in report.rows:
+        if row.status != "collected":
+            continue
+        if row.late_by_s is None:
+            timing = "no deadline"
+        elif row.late_by_s > 0:
+            timing = f"LATE by {human_delta(timedelta(seconds=row.late_by_s))}"
+        else:
+            timing = "on time"
+        check = f"check {row.check_status}" + (" (--anyway)" if row.anyway else "")
+        notes = "CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {len(row.files)} files"
+        out.print(f"{row.student}  attempt {row.attempt} of {row.attempts}  receipt {row.receipt}  "
+                  f"{show_time(row.handed_in_at, report.deadline)}  {timing}  {check}  {notes}")
+    collected = [r for r in report.rows if r.status == "collected"]
+    out.print(f"Collected {len(collected)} of {len(report.rows)} students into {report.out}")
+    missing = [r for r in report.rows if r.status != "collected"]
+    if missing:
+        out.print("Not collected: " + ", ".join(f"{r.student} ({r.status})" for r in missing))
+    for line in report.ignored:
+        warn(f"ignored in the hand-in area: {line}")
+    if report.flagged:
+        warn(f"{len(report.flagged)} student(s) with problems (changed after hand-in or unreadable): "
+             f"see CHANGED above and {report.out}/.collect.json")
