@@ -1,8 +1,7 @@
 """The grader's public API: what the CLI, the TUI, batch grading and hand-in call.
 
-Stub signatures fixed for coordination; implemented by the grader issue (#3). Every function
-returns a `Report` (never raises for anything a student can cause: a broken submission is a
-report with status "failed" or "error" and a one-line reason).
+Every function returns a `Report` (never raises for anything a student can cause: a broken
+submission is a report with status "failed" or "error" and a one-line reason).
 """
 
 from __future__ import annotations
@@ -17,12 +16,18 @@ ProgressCallback = Callable[[dict], None]
 
 
 class Grader:
-    """Keeps the sandbox machinery (e.g. a fork server with TensorFlow preloaded) alive across
-    many submissions. Use as a context manager; `check`/`grade` below use a short-lived one."""
+    """Keeps the sandbox machinery (a fork server with TensorFlow preloaded) alive across
+    many submissions. Use as a context manager; `check`/`grade` below use a short-lived one.
+
+    The fork server starts on first use (one TensorFlow import, ~2 s); each submission then
+    costs one fork, not one import. Not thread-safe: one Grader per thread."""
 
     def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False) -> None:
+        from grader.pipeline import Pipeline
+
         self.data_dir = data_dir
         self.allow_downloads = allow_downloads
+        self._pipeline = Pipeline(data_dir, allow_downloads)
 
     def __enter__(self) -> "Grader":
         return self
@@ -31,15 +36,25 @@ class Grader:
         self.close()
 
     def close(self) -> None:
-        pass
+        self._pipeline.close()
 
     def check(self, task: Task, submission: Path) -> Report:
         """Fast structural feedback: build the student's model in the sandbox, no training."""
-        raise NotImplementedError
+        return self._pipeline.run(task, Path(submission), "check")
 
     def grade(self, task: Task, submission: Path) -> Report:
         """Everything, on the trained artifact; never runs student code if the artifact exists."""
-        raise NotImplementedError
+        return self._pipeline.run(task, Path(submission), "grade")
+
+    def train(
+        self,
+        task: Task,
+        submission: Path,
+        epochs: Optional[int] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> Report:
+        """Train with the task's recipe in the sandbox, install model.keras + train.json, grade."""
+        return self._pipeline.train(task, Path(submission), epochs, on_progress)
 
 
 def check(task: Task, submission: Path, data_dir: Optional[Path] = None) -> Report:
@@ -61,4 +76,5 @@ def train(
 ) -> Report:
     """Train the student's compiled model with the task's recipe in the sandbox; writes
     model.keras and train.json into the submission folder."""
-    raise NotImplementedError
+    with Grader(data_dir) as grader:
+        return grader.train(task, submission, epochs, on_progress)

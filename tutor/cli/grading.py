@@ -1,9 +1,213 @@
-"""Commands of this group are registered here (stub until its issue lands)."""
+"""`tutor check`, `grade`, `train` and `watch`: the grader's commands.
+
+Exit codes (DESIGN.md): 0 passed, 1 graded and failed, 2 could not grade; a one-line reason
+on stderr whenever it is not 0. `--json` prints the Report on stdout. TensorFlow is never
+imported here: the sandbox's fork server pays for it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
 import typer
+
+if TYPE_CHECKING:
+    from exercises import Task
+    from grader.report import Report
+
+PATH_HELP = "The submission folder (default: the task's workspace, else the current folder)."
+JSON_HELP = "Print the report as JSON on stdout."
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the app."""
+    app.command("check")(check)
+    app.command("grade")(grade)
+    app.command("train")(train)
+    app.command("watch")(watch)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _target(task_id: str, path: Optional[Path]):
+    from tutor.context import load_context
+    from tutor.state.workspace import submission_dir
+
+    ctx = load_context()
+    task = ctx.task(task_id)
+    return ctx, task, submission_dir(task, ctx.workspace_root, path)
+
+
+def _render(report: "Report", task: "Task") -> None:
+    from tutor.cli.output import out
+
+    try:
+        from tutor.render import render_report
+    except ImportError:  # the renderer lands with the checks work; a plain fallback until then
+        render_report = None
+    if render_report is not None:
+        render_report(report, task=task, console=out)
+        return
+    for check in report.checks:
+        out.print(f"{check.status:8} {check.id:22} {check.message}", markup=False)
+    out.print(f"score {report.score:.0%} ({report.points:g}/{report.max_points:g})", markup=False)
+
+
+def reason_line(report: "Report") -> str:
+    """The one line on stderr for a report that did not pass."""
+    if report.status == "error":
+        return report.error or "could not grade"
+    failing = [c for c in report.checks if c.required and c.status in ("failed", "error")]
+    if not failing:
+        failing = [c for c in report.checks if c.required and c.status != "passed"]
+    first = failing[0] if failing else None
+    what = f"{first.id}: {first.message}" if first else "not every required check passed"
+    more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
+    return f"{report.task} {report.status}: {what}{more}"
+
+
+def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
+    """Record the result, show it, and exit with the report's code."""
+    from tutor.cli.output import err, print_json
+    from tutor.state.progress import record_result
+
+    try:
+        record_result(task.id, mode, report.status, report.score)
+    except Exception as exc:  # progress is a convenience; never lose the grade over it
+        err.print(f"warning: could not record progress ({exc})", markup=False)
+    if as_json:
+        print_json(report.model_dump_json(indent=2))
+    elif report.status != "error":
+        _render(report, task)
+    if report.exit_code:
+        err.print(f"tutor: {reason_line(report)}", markup=False, highlight=False)
+    raise typer.Exit(report.exit_code)
+
+
+def _grader(ctx):
+    from grader.api import Grader
+
+    return Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads)
+
+
+# ------------------------------------------------------------------------------ commands
+
+
+def _once(mode: str, task_id: str, path: Optional[Path], as_json: bool) -> None:
+    ctx, task, submission = _target(task_id, path)
+    with _grader(ctx) as grader:
+        report = grader.check(task, submission) if mode == "check" else grader.grade(task, submission)
+    finish(report, task, mode, as_json)
+
+
+def check(
+    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Fast structural feedback: builds your model in the sandbox and checks it (no training)."""
+    _once("check", task_id, path, as_json)
+
+
+def grade(
+    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Every check, accuracy included, on the trained model.keras (no student code runs)."""
+    _once("grade", task_id, path, as_json)
+
+
+def gpu_present() -> bool:
+    """A GPU this process could use (checked without importing TensorFlow)."""
+    import glob
+    import os
+
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return bool(glob.glob("/dev/nvidia[0-9]*"))
+
+
+class _TrainProgress:
+    """Prints one line per epoch and keeps a live status line for batches."""
+
+    def __init__(self, console, quiet: bool) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.status = None
+
+    def __call__(self, event: dict) -> None:
+        if self.quiet:
+            return
+        if event.get("event") == "batch":
+            text = f"epoch {event.get('epoch')}/{event.get('epochs')}: batch {event.get('batch')}/{event.get('batches')}"
+            if self.status is None:
+                self.status = self.console.status(text)
+                self.status.start()
+            else:
+                self.status.update(text)
+        elif event.get("event") == "epoch":
+            self.stop()
+            logs = event.get("logs") or {}
+            numbers = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
+            self.console.print(
+                f"epoch {event.get('epoch')}/{event.get('epochs')}  {numbers}  ({event.get('seconds', 0):.1f} s)",
+                markup=False,
+            )
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def train(
+    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Override the recipe's epochs (a quick try; graded runs use the recipe)."),
+    local: bool = typer.Option(False, "--local", help="Train here even though the task wants a GPU and none is visible."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Train your compiled model with the task's recipe in the sandbox; writes model.keras and train.json."""
+    from tutor.cli.output import err, out
+    from tutor.errors import UserError
+
+    ctx, task, submission = _target(task_id, path)
+    if task.spec.needs_gpu and not local and not gpu_present():
+        raise UserError(
+            f"{task.id} trains on a GPU and this machine has none (login nodes are not for training): "
+            f"run `tutor submit {task.id}`, or add --local to train here anyway"
+        )
+    recipe = task.spec.recipe
+    if recipe is not None and not as_json:
+        n = epochs or recipe.epochs
+        err.print(f"training {task.id} in {submission}: {n} epochs, batch {recipe.batch_size}, seed {recipe.seed}",
+                  markup=False)
+    progress = _TrainProgress(out if not as_json else err, quiet=False)
+    try:
+        with _grader(ctx) as grader:
+            report = grader.train(task, submission, epochs=epochs, on_progress=progress)
+    finally:
+        progress.stop()
+    if report.status != "error" and not as_json:
+        err.print(f"wrote {submission / 'model.keras'} and train.json", markup=False)
+    finish(report, task, "grade", as_json)
+
+
+def watch(
+    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
+    poll: bool = typer.Option(False, "--poll", help="Poll for changes (automatic on NFS/Lustre/GPFS homes)."),
+    interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between polls."),
+) -> None:
+    """Re-run `check` whenever you save; press r to re-run, q to quit."""
+    from tutor.cli.watching import watch_loop
+
+    ctx, task, submission = _target(task_id, path)
+    if not submission.is_dir():
+        from tutor.errors import UserError
+
+        raise UserError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
+    with _grader(ctx) as grader:
+        watch_loop(task, submission, grader, poll=poll, interval=interval)

@@ -1,0 +1,61 @@
+"""Child side of `tutor grade`: open the artifact, summarise it, predict classes batch by batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from grader.evaluator.load import open_untrusted
+from grader.summary import model_shapes, summarize
+
+
+def _shape_text(shape: list) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def _compatible(model_input: list, expected: tuple[int, ...]) -> bool:
+    dims = list(model_input[1:])
+    return len(dims) == len(expected) and all(d is None or d == e for d, e in zip(dims, expected))
+
+
+def predict_classes(model: Any, x: np.ndarray, adapter: str, num_classes: int, batch_size: int) -> tuple[Optional[list[int]], Optional[str]]:
+    """Predicted class per input, or (None, reason) when the model cannot take the task's inputs."""
+    from grader.data.adapters import batches, input_shape
+
+    expected = input_shape(adapter)
+    model_in, model_out = model_shapes(model)
+    if not _compatible(model_in, expected):
+        return None, (
+            f"the model takes inputs of shape {_shape_text(model_in)} but the task's test images are "
+            f"{_shape_text([None, *expected])}"
+        )
+    if len(model_out) != 2 or model_out[-1] != num_classes:
+        return None, (
+            f"the model's output is {_shape_text(model_out)}, not one score per class "
+            f"{_shape_text([None, num_classes])}"
+        )
+    predicted: list[np.ndarray] = []
+    for batch in batches(x, adapter, batch_size):
+        scores = model.predict_on_batch(batch)
+        predicted.append(np.asarray(scores).reshape(len(batch), -1).argmax(axis=1).astype(np.int64))
+    return np.concatenate(predicted).tolist() if predicted else [], None
+
+
+def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    import tensorflow as tf
+
+    cap = args.get("cap_text", "memory")
+    model = open_untrusted(workdir / "in" / "model.keras", cap_text=cap)
+    summary = summarize(model)
+    x = np.load(workdir / "in" / "x.npy", mmap_mode="r", allow_pickle=False)
+    predicted, problem = predict_classes(
+        model, x, args["adapter"], int(args.get("num_classes", 10)), int(args.get("batch_size", 500))
+    )
+    return {
+        "summary": summary.model_dump(mode="json"),
+        "predicted": predicted,
+        "predict_error": problem,
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+    }

@@ -1,0 +1,44 @@
+"""How much each kind of sandboxed job may use, per task (env overrides for sites and tests).
+
+`TUTOR_SANDBOX_TIMEOUT` (seconds) and `TUTOR_SANDBOX_MEMORY_MB` override the check/grade
+limits; `TUTOR_TRAIN_TIMEOUT` the training one.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+from exercises.schema import Exercise
+from grader.sandbox.policy import GiB, MiB, Policy
+
+THREADS = 2
+
+
+def _env_float(name: str) -> Optional[float]:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _cuda() -> bool:
+    return bool(os.environ.get("CUDA_VISIBLE_DEVICES")) and os.path.exists("/dev/nvidia0")
+
+
+def _memory(spec: Exercise, default_gib: float) -> int:
+    override = _env_float("TUTOR_SANDBOX_MEMORY_MB")
+    if override:
+        return int(override * MiB)
+    heavy = spec.dataset is not None and spec.dataset.adapter == "rgb96"
+    return int((default_gib + (2 if heavy else 0)) * GiB)
+
+
+def policy_for(spec: Exercise, kind: str) -> Policy:
+    cuda = _cuda()
+    if kind == "train":
+        wall = _env_float("TUTOR_TRAIN_TIMEOUT") or 4 * 3600.0
+        return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=THREADS, address_space_limit=not cuda)
+    wall = _env_float("TUTOR_SANDBOX_TIMEOUT") or (120.0 if kind == "evaluate" else 60.0)
+    return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=THREADS, address_space_limit=not cuda)

@@ -1,0 +1,390 @@
+"""The trusted parent's grading pipeline: stage, sandbox, validate, check, assemble a Report.
+
+Never imports TensorFlow and never opens an untrusted artifact itself: student code runs in
+`build`/`train` children, artifacts open only in `evaluate` children (no student code,
+no labels). Here the results are validated strictly, predictions are paired with the labels,
+`grader.checks.run_checks` judges, and the Report is assembled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from exercises import Task
+from exercises.schema import ExerciseKind
+from grader.checks import run_checks
+from grader.checks.context import CheckContext, Evaluation, Mode
+from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
+from grader.data.resolve import load_split
+from grader.limits import policy_for
+from grader.report import CheckResult, ModelSummary, Report
+from grader.sandbox import ForkServer, Reply, SandboxError, StagingError, copy_submission
+from grader.sandbox.staging import copy_artifact, find_artifact
+
+ARTIFACT = "model.keras"
+
+
+class BuildResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: ModelSummary
+    compiled: bool
+    loss: Optional[str] = None
+
+
+class EvalResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    summary: ModelSummary
+    predicted: Optional[list[int]] = None
+    predict_error: Optional[str] = None
+    device: str
+
+
+@dataclass
+class Outcome:
+    """What one sandboxed look at the model produced, for the CheckContext and the Report."""
+
+    summary: Optional[ModelSummary] = None
+    model_error: Optional[str] = None
+    evaluation: Optional[Evaluation] = None
+    artifact_error: Optional[str] = None
+    row: Optional[CheckResult] = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _row(row_id: str, kind: str, ok: bool, message: str) -> CheckResult:
+    """The pipeline's own first row: did the model build / load at all (worth no points)."""
+    return CheckResult(id=row_id, kind=kind, status="passed" if ok else "failed", message=message, required=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _job_reason(reply: Reply, who: str) -> str:
+    """One line for a failed job, naming the part that failed."""
+    reason = reply.reason or "failed"
+    if reply.failure in ("refused", "server"):
+        return reason
+    if reply.failure == "exit":
+        return f"{who} ended the process ({reason.replace('exited ', '')}); return the model instead of exiting"
+    return f"{who} {reason}"
+
+
+def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcome, started: float) -> Report:
+    """score = points / max_points; passed iff every required check passed (skips excused in check mode)."""
+    from grader.checks.accuracy import accuracy_of
+
+    counted = [r for r in results if not (mode == "check" and r.status == "skipped")]
+    points = sum(r.points for r in counted)
+    max_points = sum(r.max_points for r in counted)
+    ok = all(
+        r.status == "passed" or (mode == "check" and r.status == "skipped")
+        for r in results
+        if r.required
+    )
+    score = points / max_points if max_points else (1.0 if ok else 0.0)
+    accuracy = accuracy_of(outcome.evaluation) if outcome.evaluation is not None else None
+    return Report(
+        task=task.id,
+        status="passed" if ok else "failed",
+        score=round(min(max(score, 0.0), 1.0), 6),
+        points=points,
+        max_points=max_points,
+        checks=results,
+        model=outcome.summary,
+        accuracy=accuracy,
+        duration_s=round(time.monotonic() - started, 3),
+        meta=outcome.meta,
+    )
+
+
+class Pipeline:
+    """Grades many submissions with one fork server (see grader.api.Grader)."""
+
+    def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False) -> None:
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.allow_downloads = allow_downloads
+        self._server: Optional[ForkServer] = None
+        self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
+        self._staged: set[str] = set()
+
+    # -- machinery -----------------------------------------------------------------
+    @property
+    def server(self) -> ForkServer:
+        if self._server is None:
+            from grader.limits import THREADS
+
+            self._server = ForkServer(threads=THREADS)
+        return self._server
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def _stage_weights(self, task: Task) -> dict[str, str]:
+        """Copy the task's pretrained weights into the sandbox's KERAS_HOME (offline `weights="imagenet"`)."""
+        staged = {}
+        for name in task.spec.weights:
+            resolved = resolve_weights(name, self.data_dir)
+            target = self.server.keras_home / "models" / WEIGHTS[name].file_name
+            if name not in self._staged:
+                shutil.copyfile(resolved.path, target)
+                self._staged.add(name)
+            staged[name] = str(resolved.path)
+        return staged
+
+    def _test_split(self, task: Task) -> tuple[np.ndarray, np.ndarray, dict]:
+        spec = task.spec.dataset
+        assert spec is not None
+        key = (spec.name, spec.eval_subset)
+        if key not in self._tests:
+            resolved = resolve_dataset(spec.name, self.data_dir, allow_download=self.allow_downloads)
+            x, y = load_split(resolved, "test")
+            if spec.eval_subset:
+                x, y = x[: spec.eval_subset], y[: spec.eval_subset]
+            info = {"name": spec.name, "path": str(resolved.path),
+                    "variant": resolved.variant.label if resolved.variant else None,
+                    "test_images": int(len(y)), "eval_subset": spec.eval_subset}
+            self._tests[key] = (np.ascontiguousarray(x), np.asarray(y).reshape(-1).astype(np.int64), info)
+        return self._tests[key]
+
+    def _meta(self, task: Task, reply: Optional[Reply]) -> dict[str, Any]:
+        ready = self.server.ready
+        meta: dict[str, Any] = {
+            "seed": task.spec.recipe.seed if task.spec.recipe else None,
+            "tensorflow": ready.tensorflow if ready else None,
+            "keras": ready.keras if ready else None,
+        }
+        if reply is not None:
+            meta["network"] = "off" if reply.network_dropped else "on (this machine does not allow dropping it)"
+            meta["sandbox_s"] = reply.wall_s
+        return meta
+
+    # -- the three looks at a model ---------------------------------------------------
+    def _stage(self, submission: Path, label: str, exclude: tuple[str, ...]) -> Path:
+        workdir = self.server.new_workdir(label, with_sub=False)
+        copy_submission(submission, workdir / "sub", exclude=exclude)
+        return workdir
+
+    def build(self, task: Task, submission: Path) -> Outcome:
+        """Run the student's build_model() in a sandboxed child and summarise the model."""
+        spec = task.spec
+        policy = policy_for(spec, "build")
+        workdir = self._stage(submission, "build", exclude=(ARTIFACT,))
+        try:
+            reply = self.server.run("build", workdir, policy, {"seed": spec.recipe.seed if spec.recipe else 42,
+                                                              "cap_text": policy.memory_text()})
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        outcome = Outcome(meta=self._meta(task, reply))
+        if not reply.ok:
+            outcome.model_error = _job_reason(reply, "model.py")
+            outcome.row = _row("model-builds", "build", False, outcome.model_error)
+            return outcome
+        try:
+            result = BuildResult.model_validate(reply.result)
+        except ValidationError:
+            outcome.model_error = "the sandbox returned an invalid model summary"
+            outcome.row = _row("model-builds", "build", False, outcome.model_error)
+            return outcome
+        outcome.summary = result.summary
+        if result.compiled:
+            outcome.row = _row("model-builds", "build", True, f"build_model() returns a compiled model (loss {result.loss})")
+        else:
+            outcome.row = _row(
+                "model-builds", "build", False,
+                "build_model() returns a model that is not compiled: call model.compile(optimizer=..., "
+                "loss=..., metrics=['accuracy']) before returning it",
+            )
+        return outcome
+
+    def evaluate(self, task: Task, submission: Path, artifact: Path) -> Outcome:
+        """Open the artifact in the evaluator sandbox (no student code), predict, pair with labels."""
+        spec = task.spec
+        assert spec.dataset is not None
+        outcome = Outcome()
+        workdir = self.server.new_workdir("evaluate")
+        try:
+            try:
+                copy_artifact(artifact, submission, workdir / "in" / ARTIFACT)
+            except StagingError as exc:
+                outcome.model_error = outcome.artifact_error = str(exc)
+                outcome.row = _row("model-loads", "artifact", False, str(exc))
+                outcome.meta = self._meta(task, None)
+                return outcome
+            x, labels, info = self._test_split(task)
+            np.save(workdir / "in" / "x.npy", x, allow_pickle=False)
+            policy = policy_for(spec, "evaluate")
+            args = {"adapter": spec.dataset.adapter, "num_classes": DATASETS[spec.dataset.name].num_classes,
+                    "batch_size": 250 if spec.dataset.adapter == "rgb96" else 1000,
+                    "cap_text": policy.memory_text()}
+            reply = self.server.run("evaluate", workdir, policy, args)
+            outcome.meta = self._meta(task, reply)
+            outcome.meta["dataset"] = info
+            outcome.meta["artifact"] = {"sha256": _sha256(workdir / "in" / ARTIFACT),
+                                        "bytes": (workdir / "in" / ARTIFACT).stat().st_size}
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not reply.ok:
+            outcome.model_error = outcome.artifact_error = _job_reason(reply, f"opening {ARTIFACT}")
+            outcome.row = _row("model-loads", "artifact", False, outcome.model_error)
+            return outcome
+        try:
+            result = EvalResult.model_validate(reply.result)
+        except ValidationError:
+            outcome.model_error = outcome.artifact_error = "the evaluator returned an invalid result"
+            outcome.row = _row("model-loads", "artifact", False, outcome.model_error)
+            return outcome
+        outcome.summary = result.summary
+        outcome.meta["device"] = result.device
+        outcome.row = _row("model-loads", "artifact", True, f"{ARTIFACT} opens in safe mode (no student code ran)")
+        classes = DATASETS[spec.dataset.name].num_classes
+        predicted = result.predicted
+        if result.predict_error:
+            outcome.artifact_error = f"{ARTIFACT} cannot be scored: {result.predict_error}"
+        elif predicted is None or len(predicted) != len(labels) or any(p < 0 or p >= classes for p in predicted):
+            outcome.artifact_error = "the evaluator returned predictions that do not match the test set"
+        else:
+            outcome.evaluation = Evaluation(
+                predicted=np.asarray(predicted, dtype=np.int64), labels=labels, subset=spec.dataset.eval_subset
+            )
+        return outcome
+
+    # -- the public operations -----------------------------------------------------------
+    def _submission(self, task: Task, submission: Path) -> Path:
+        submission = Path(submission).expanduser()
+        if not submission.is_dir():
+            raise StagingError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
+        if task.spec.kind is ExerciseKind.model and not (submission / "model.py").exists():
+            raise StagingError(
+                f"no model.py in {submission}: run `tutor start {task.id}` or pass --path to your submission"
+            )
+        return submission
+
+    def run(self, task: Task, submission: Path, mode: Mode) -> Report:
+        started = time.monotonic()
+        try:
+            submission = self._submission(task, submission)
+            outcome = self._look(task, submission, mode)
+        except (StagingError, DataError, SandboxError) as exc:
+            return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
+        ctx = CheckContext(
+            spec=task.spec,
+            submission=submission,
+            mode=mode,
+            summary=outcome.summary,
+            model_error=outcome.model_error,
+            evaluation=outcome.evaluation,
+            artifact_error=outcome.artifact_error,
+        )
+        results = ([outcome.row] if outcome.row else []) + run_checks(ctx)
+        return assemble(task, mode, results, outcome, started)
+
+    def _look(self, task: Task, submission: Path, mode: Mode) -> Outcome:
+        if task.spec.kind is not ExerciseKind.model:
+            return Outcome()  # script/job/guide tasks are judged from their files alone
+        weights = self._stage_weights(task)
+        if mode == "grade":
+            artifact = find_artifact(submission, ARTIFACT)
+            if artifact is not None:
+                outcome = self.evaluate(task, submission, artifact)
+                outcome.meta["train"] = _train_record(submission)
+                return _with_weights(outcome, weights)
+        return _with_weights(self.build(task, submission), weights)
+
+    def train(
+        self,
+        task: Task,
+        submission: Path,
+        epochs: Optional[int] = None,
+        on_progress: Optional[Callable[[dict], None]] = None,
+    ) -> Report:
+        from grader.progress import ProgressTail
+        from grader.training import TrainRecord
+
+        started = time.monotonic()
+        spec = task.spec
+        try:
+            submission = self._submission(task, submission)
+            if spec.kind is not ExerciseKind.model or spec.recipe is None or spec.dataset is None:
+                raise StagingError(f"{task.id} is a {spec.kind.value} task: there is no model to train")
+            self._stage_weights(task)
+            resolved = resolve_dataset(spec.dataset.name, self.data_dir, allow_download=self.allow_downloads)
+            x, y = load_split(resolved, "train")
+            if spec.dataset.train_subset:
+                x, y = x[: spec.dataset.train_subset], y[: spec.dataset.train_subset]
+            workdir = self._stage(submission, "train", exclude=(ARTIFACT, "train.json"))
+        except (StagingError, DataError, SandboxError) as exc:
+            return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
+        try:
+            np.savez(workdir / "in" / "train.npz", x_train=x, y_train=y)
+            policy = policy_for(spec, "train")
+            recipe = spec.recipe
+            args = {"task": task.id, "seed": recipe.seed, "epochs": epochs or recipe.epochs,
+                    "recipe_epochs": recipe.epochs, "batch_size": recipe.batch_size, "labels": recipe.labels,
+                    "validation_split": recipe.validation_split, "adapter": spec.dataset.adapter,
+                    "num_classes": DATASETS[spec.dataset.name].num_classes, "cap_text": policy.memory_text()}
+            tail = ProgressTail(workdir / "out" / "progress.jsonl", on_progress)
+            reply = self.server.run("train", workdir, policy, args, poll=tail.poll)
+            tail.poll()
+            if not reply.ok:
+                return Report.could_not_grade(task.id, "training failed: " + _job_reason(reply, "model.py"),
+                                              time.monotonic() - started)
+            try:
+                record = TrainRecord.model_validate_json((workdir / "out" / "train.json").read_text())
+                copy_artifact(workdir / "out" / ARTIFACT, workdir / "out", workdir / "out" / "checked.keras")
+            except (OSError, ValidationError, StagingError) as exc:
+                return Report.could_not_grade(task.id, f"training wrote no usable model: {str(exc).splitlines()[0]}",
+                                              time.monotonic() - started)
+            _install(workdir / "out" / ARTIFACT, submission / ARTIFACT)
+            _install(workdir / "out" / "train.json", submission / "train.json")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        report = self.run(task, submission, "grade")
+        report.meta["train"] = record.model_dump(mode="json")
+        report.duration_s = round(time.monotonic() - started, 3)
+        return report
+
+
+def _with_weights(outcome: Outcome, weights: dict[str, str]) -> Outcome:
+    if weights:
+        outcome.meta["weights"] = weights
+    return outcome
+
+
+def _train_record(submission: Path) -> Optional[dict]:
+    """train.json as the student's folder holds it (informational: it is not trusted for grading)."""
+    from grader.training import TrainRecord
+
+    path = submission / "train.json"
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > 1 << 20:
+        return None
+    try:
+        record = TrainRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError):
+        return None
+    return {"seed": record.seed, "epochs": record.epochs, "device": record.device,
+            "tensorflow": record.tensorflow, "keras": record.keras, "total_s": record.total_s}
+
+
+def _install(source: Path, target: Path) -> None:
+    """Copy into the submission folder atomically (replacing a symlink, never writing through it)."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)

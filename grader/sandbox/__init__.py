@@ -1,0 +1,19 @@
+"""The sandbox: a fork server with TensorFlow preloaded, one limited child per job."""
+
+from grader.sandbox.client import ForkServer, SandboxError
+from grader.sandbox.policy import GiB, MiB, Policy
+from grader.sandbox.protocol import JobFailure, Reply
+from grader.sandbox.staging import StagingError, check_artifact, copy_submission
+
+__all__ = [
+    "ForkServer",
+    "GiB",
+    "JobFailure",
+    "MiB",
+    "Policy",
+    "Reply",
+    "SandboxError",
+    "StagingError",
+    "check_artifact",
+    "copy_submission",
+]

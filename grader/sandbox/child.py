@@ -1,0 +1,78 @@
+"""What a forked child does before and after the job: limits, private HOME, no network,
+output into the capture pipe, then exactly one result message (or none, if it dies)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from grader.sandbox.netns import drop_network
+from grader.sandbox.policy import apply_limits
+from grader.sandbox.protocol import Job, JobFailure
+
+
+def _dispatch(kind: str) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
+    if kind == "build":
+        from grader.build import run
+    elif kind == "evaluate":
+        from grader.evaluator import run
+    elif kind == "train":
+        from grader.training import run
+    else:
+        from grader.sandbox.probe import run
+    return run
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> None:
+    """Never returns: ends the child with os._exit."""
+    code = 0
+    try:
+        os.setpgid(0, 0)
+        for fd in close_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(capture_fd, 1)
+        os.dup2(capture_fd, 2)
+        os.close(capture_fd)
+        workdir = Path(job.workdir)
+        dropped = False if job.policy.network else drop_network()
+        apply_limits(job.policy)
+        home = workdir / "home"
+        os.environ["HOME"] = str(home)
+        os.environ["TMPDIR"] = str(home)
+        tempfile.tempdir = None
+        os.chdir(workdir / "sub")
+        run = _dispatch(job.kind)
+        try:
+            message: dict[str, Any] = {"ok": True, "result": run(job.args, workdir)}
+        except JobFailure as failure:
+            message = {"ok": False, "reason": str(failure), "failure": "refused"}
+        except MemoryError:
+            message = {"ok": False, "reason": f"ran out of memory under the sandbox's {job.policy.memory_text()} cap", "failure": "memory"}
+        message["network_dropped"] = dropped
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _write_all(result_fd, json.dumps(message).encode())
+    except BaseException as exc:  # our own bug: say so in one line, never hang
+        try:
+            text = f"internal sandbox error: {type(exc).__name__}: {exc}"
+            _write_all(result_fd, json.dumps({"ok": False, "reason": text[:500], "failure": "crash"}).encode())
+        except BaseException:
+            code = 70
+    finally:
+        os._exit(code)

@@ -1,0 +1,174 @@
+"""The trusted parent's handle on the fork server: start it, send jobs, restart it if a job
+took it down. The parent itself never imports TensorFlow."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from grader.sandbox.policy import Policy, scrubbed_env
+from grader.sandbox.protocol import Job, JobKind, Ready, Reply
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `grader/`
+START_TIMEOUT = 180.0
+
+
+class SandboxError(Exception):
+    """The sandbox machinery itself could not run (not the submission's fault)."""
+
+
+class ForkServer:
+    """One long-lived server process; jobs run one at a time, each in a fresh forked child."""
+
+    def __init__(self, keras_home: Optional[Path] = None, threads: int = 2, base: Optional[Path] = None) -> None:
+        self.threads = threads
+        self._own_base = base is None
+        self.base = Path(base or tempfile.mkdtemp(prefix="tutor-sandbox-"))
+        os.chmod(self.base, 0o700)
+        # Staged datasets/weights for Keras inside the sandbox (copies: children cannot spoil the originals).
+        self.keras_home = Path(keras_home) if keras_home else self.base / "keras"
+        for sub in ("models", "datasets"):
+            (self.keras_home / sub).mkdir(parents=True, exist_ok=True)
+        self.proc: Optional[subprocess.Popen] = None
+        self.ready: Optional[Ready] = None
+        self._buffer = b""
+        self._next_id = 0
+        self.starts = 0
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> Ready:
+        home = self.base / "server-home"
+        home.mkdir(parents=True, exist_ok=True)
+        env = scrubbed_env(str(home), str(self.keras_home), self.threads, {"PYTHONPATH": str(PACKAGE_ROOT)})
+        log = open(self.base / "server.log", "ab")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "grader.sandbox.server"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                cwd=str(self.base),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start the sandbox ({exc.strerror})") from None
+        finally:
+            log.close()
+        self._buffer = b""
+        self.starts += 1
+        line = self._read_line(START_TIMEOUT)
+        if line is None:
+            self.stop()
+            raise SandboxError(f"the sandbox could not start TensorFlow: {self.log_tail() or 'no output'}")
+        try:
+            self.ready = Ready.model_validate_json(line)
+        except ValueError:
+            self.stop()
+            raise SandboxError("the sandbox sent an unreadable start message") from None
+        return self.ready
+
+    def ensure(self) -> Ready:
+        if self.proc is None or self.proc.poll() is not None or self.ready is None:
+            return self.start()
+        return self.ready
+
+    def log_tail(self, lines: int = 1) -> str:
+        try:
+            text = (self.base / "server.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        useful = [line for line in text if line.strip() and not line.startswith(("WARNING: All log", "I0000"))]
+        return " | ".join(useful[-lines:])
+
+    def stop(self) -> None:
+        proc, self.proc, self.ready = self.proc, None, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin:
+                proc.stdin.close()
+            proc.wait(timeout=3)
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if proc.stdout:
+            proc.stdout.close()
+
+    def close(self) -> None:
+        self.stop()
+        if self._own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    # -- jobs ----------------------------------------------------------------------
+    def new_workdir(self, label: str, with_sub: bool = True) -> Path:
+        """A private folder for one job: sub/ (the submission copy goes there), home/, in/, out/."""
+        path = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.base))
+        for name in ("home", "in", "out") + (("sub",) if with_sub else ()):
+            (path / name).mkdir()
+        return path
+
+    def run(
+        self,
+        kind: JobKind,
+        workdir: Path,
+        policy: Policy,
+        args: Optional[dict[str, Any]] = None,
+        poll: Optional[Callable[[], None]] = None,
+    ) -> Reply:
+        self.ensure()
+        self._next_id += 1
+        job = Job(id=self._next_id, kind=kind, workdir=str(workdir), policy=policy, args=args or {})
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(job.model_dump_json().encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.stop()
+            return Reply(id=job.id, ok=False, failure="server", reason="the sandbox stopped unexpectedly")
+        line = self._read_line(policy.wall_s + 30, poll)
+        if line is None:
+            tail = self.log_tail()
+            self.stop()
+            reason = "the sandbox stopped unexpectedly" + (f" ({tail})" if tail else "")
+            return Reply(id=job.id, ok=False, failure="server", reason=reason)
+        try:
+            reply = Reply.model_validate_json(line)
+        except ValueError:
+            self.stop()
+            return Reply(id=job.id, ok=False, failure="server", reason="the sandbox sent an unreadable reply")
+        return reply
+
+    def _read_line(self, timeout: float, poll: Optional[Callable[[], None]] = None) -> Optional[bytes]:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], min(0.5, remaining))
+            if poll is not None:
+                poll()
+            if ready:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    return None
+                self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line

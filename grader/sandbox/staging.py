@@ -1,0 +1,133 @@
+"""Copying a submission into a private folder, and sizing up an artifact before anyone opens it.
+
+Nothing of the student's is used in place: the sandbox works on a copy, so a submission
+cannot change its own folder (or anyone else's) while it is graded. A symlink that leaves
+the submission folder is refused; one that stays inside is copied as the file it names.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path
+from typing import Iterable, Optional
+
+MiB = 1 << 20
+SKIP_DIRS = {"__pycache__", ".git", ".ipynb_checkpoints", ".venv", "venv", "node_modules"}
+
+
+class StagingError(Exception):
+    """A submission or artifact that cannot be used; the message is the one-line reason."""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        here = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
+            yield here / name
+
+
+def copy_submission(
+    source: Path,
+    target: Path,
+    exclude: Iterable[str] = (),
+    max_bytes: int = 64 * MiB,
+    max_files: int = 2000,
+) -> list[str]:
+    """Copy `source` into `target` (which must not exist); returns the copied relative paths."""
+    source = Path(source)
+    root = source.resolve()
+    if not root.is_dir():
+        raise StagingError(f"{source}: no such folder")
+    excluded = set(exclude)
+    copied: list[str] = []
+    total = 0
+    target.mkdir(parents=True)
+    for path in _walk(root):
+        rel = path.relative_to(root)
+        if str(rel) in excluded:
+            continue
+        if path.is_symlink():
+            real = path.resolve()
+            if not _inside(real, root):
+                raise StagingError(
+                    f"{rel} is a symlink to {os.readlink(path)}, outside the submission folder; "
+                    "replace it with the file itself"
+                )
+            if real.is_dir():
+                continue  # its files are copied from where they really are
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # a dangling link inside the folder: nothing to copy
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        total += info.st_size
+        if total > max_bytes or len(copied) >= max_files:
+            raise StagingError(
+                f"the submission folder holds more than {max_bytes // MiB} MiB or {max_files} files; "
+                "keep only your code and notes in it"
+            )
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        copied.append(str(rel))
+    return copied
+
+
+def check_artifact(path: Path, root: Path, max_bytes: int = 512 * MiB, max_unpacked: int = 1024 * MiB) -> None:
+    """Refuse an artifact that is a symlink, empty, not a .keras zip, or too big to open safely."""
+    name = path.name
+    if path.is_symlink():
+        raise StagingError(
+            f"{name} is a symlink ({os.readlink(path)}); put the trained file itself in the submission folder"
+        )
+    if not path.is_file():
+        raise StagingError(f"{name} is not a regular file")
+    if not _inside(path.resolve(), root.resolve()):
+        raise StagingError(f"{name} is outside the submission folder")
+    size = path.stat().st_size
+    if size == 0:
+        raise StagingError(f"{name} is empty (0 bytes): train again to write it")
+    if size > max_bytes:
+        raise StagingError(
+            f"{name} is {size / MiB:.0f} MiB, over the {max_bytes // MiB} MiB limit: the model is far too large"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise StagingError(f"{name} is corrupt: not a Keras .keras archive (save it with model.save('{name}'))") from None
+    names = {m.filename for m in members}
+    if "config.json" not in names:
+        raise StagingError(f"{name} is not a Keras 3 model file (no config.json inside); save it with model.save('{name}')")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > max_unpacked:
+        raise StagingError(
+            f"{name} unpacks to {unpacked / MiB:.0f} MiB, over the {max_unpacked // MiB} MiB limit: "
+            "the model is far too large"
+        )
+
+
+def copy_artifact(path: Path, root: Path, dest: Path, **limits: int) -> Path:
+    check_artifact(path, root, **limits)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, dest)
+    return dest
+
+
+def find_artifact(submission: Path, name: str = "model.keras") -> Optional[Path]:
+    """The artifact if the folder has one (a symlink counts: it is refused later, with its reason)."""
+    path = submission / name
+    return path if (path.exists() or path.is_symlink()) else None

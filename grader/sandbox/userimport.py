@@ -1,0 +1,86 @@
+"""Importing a student's `model.py` and calling `build_model()`, turning every way it can go
+wrong into one line. Runs in sandboxed children only."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox.protocol import JobFailure
+
+
+def _where(exc: BaseException, file_name: str) -> str:
+    """' (model.py line 12)' for the innermost frame in the student's file, else ''."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).name == file_name]
+    return f" ({file_name} line {frames[-1].lineno})" if frames else ""
+
+
+def _text(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()
+    first = message[0] if message else ""
+    if len(first) > 300:
+        first = first[:297] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def memory_reason(what: str, cap_text: str) -> str:
+    return f"{what} ran out of memory under the sandbox's {cap_text} cap: the model (or data) is far too large"
+
+
+def import_module(folder: Path, file_name: str = "model.py", cap_text: str = "memory") -> Any:
+    path = folder / file_name
+    if not path.is_file():
+        raise JobFailure(f"no {file_name} in the submission folder")
+    sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[path.stem] = module
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    except SyntaxError as exc:
+        raise JobFailure(f"{file_name} line {exc.lineno}: syntax error: {exc.msg}") from None
+    except ModuleNotFoundError as exc:
+        raise JobFailure(
+            f"{file_name} imports '{exc.name}', a module that is not installed here{_where(exc, file_name)}; "
+            "remove the import or use a module the course provides"
+        ) from None
+    except MemoryError:
+        raise JobFailure(memory_reason(f"importing {file_name}", cap_text)) from None
+    except SystemExit as exc:
+        raise JobFailure(f"{file_name} called exit({exc.code}) while being imported; remove the exit") from None
+    except BaseException as exc:  # anything the student's module raises
+        raise JobFailure(f"importing {file_name} failed{_where(exc, file_name)}: {_text(exc)}") from None
+    return module
+
+
+def call_build_model(module: Any, file_name: str = "model.py", cap_text: str = "memory") -> Any:
+    """build_model() -> a compiled keras.Model, or a JobFailure saying what is wrong."""
+    import keras
+
+    build = getattr(module, "build_model", None)
+    if build is None:
+        raise JobFailure(f"{file_name} defines no build_model() function; tutor calls build_model() to get your model")
+    if not callable(build):
+        raise JobFailure(f"build_model in {file_name} is a {type(build).__name__}, not a function")
+    try:
+        model = build()
+    except MemoryError:
+        raise JobFailure(memory_reason("build_model()", cap_text)) from None
+    except SystemExit as exc:
+        raise JobFailure(f"build_model() called exit({exc.code}); return the model instead") from None
+    except BaseException as exc:
+        if "ResourceExhausted" in type(exc).__name__ or "OOM" in str(exc)[:200]:
+            raise JobFailure(memory_reason("build_model()", cap_text)) from None
+        raise JobFailure(f"build_model() raised{_where(exc, file_name)} {_text(exc)}") from None
+    if not isinstance(model, keras.Model):
+        kind = type(model).__name__ if model is not None else "None"
+        hint = " (did you forget `return model`?)" if model is None else ""
+        raise JobFailure(f"build_model() returned {kind}, not a keras.Model{hint}")
+    return model
+
+
+def is_compiled(model: Any) -> bool:
+    return bool(getattr(model, "compiled", False)) and getattr(model, "optimizer", None) is not None

@@ -1,0 +1,186 @@
+"""Child side of `tutor train`: build the student's compiled model and fit it with the task's
+recipe (same data, epochs, batch size, seed), then write model.keras and train.json.
+
+Runs only in a sandboxed child. Progress goes to `out/progress.jsonl`, which the trusted
+parent tails; the parent copies the artifacts into the submission folder afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader.sandbox.protocol import JobFailure
+from grader.sandbox.userimport import call_build_model, import_module, is_compiled
+
+
+class TrainRecord(BaseModel):
+    """train.json: what was trained, how, where, and how it went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str
+    seed: int
+    epochs: int
+    recipe_epochs: int
+    batch_size: int
+    labels: str
+    validation_split: float
+    train_size: int
+    history: dict[str, list[float]]
+    epoch_times_s: list[float]
+    total_s: float = Field(ge=0)
+    tensorflow: str
+    keras: str
+    device: str
+    python: str = ""
+
+
+class _Progress:
+    """A Keras callback (built lazily: keras is imported only in the child)."""
+
+    @staticmethod
+    def make(path: Path, epochs: int, steps: int) -> Any:
+        import keras
+
+        class ProgressFile(keras.callbacks.Callback):
+            def __init__(self) -> None:
+                super().__init__()
+                self.handle = path.open("a", encoding="utf-8")
+                self.epoch_times: list[float] = []
+                self._start = 0.0
+                self._last = 0.0
+                self._epoch = 0
+
+            def _write(self, event: dict) -> None:
+                self.handle.write(json.dumps(event) + "\n")
+                self.handle.flush()
+
+            def on_epoch_begin(self, epoch: int, logs: Optional[dict] = None) -> None:
+                self._start = self._last = time.monotonic()
+                self._epoch = epoch + 1
+
+            def on_train_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
+                now = time.monotonic()
+                if now - self._last >= 1.0:
+                    self._last = now
+                    self._write({"event": "batch", "epoch": self._epoch, "epochs": epochs,
+                                 "batch": batch + 1, "batches": steps})
+
+            def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
+                seconds = time.monotonic() - self._start
+                self.epoch_times.append(round(seconds, 3))
+                clean = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float)) or hasattr(v, "__float__")}
+                self._write({"event": "epoch", "epoch": epoch + 1, "epochs": epochs,
+                             "seconds": round(seconds, 3), "logs": clean})
+
+        return ProgressFile()
+
+
+def _fit_hint(text: str, labels: str) -> str:
+    if any(w in text for w in ("Shapes", "shape", "incompatible", "logits and labels", "Received a label value")):
+        if labels == "categorical":
+            return "; this task's labels are one-hot: compile with loss='categorical_crossentropy'"
+        return "; this task's labels are class numbers: compile with loss='sparse_categorical_crossentropy'"
+    return ""
+
+
+def _datasets(x: Any, y: Any, args: dict[str, Any]) -> tuple[Any, Any, int]:
+    """(training data, validation data or None, steps per epoch) for model.fit."""
+    import numpy as np
+    import tensorflow as tf
+
+    from grader.data.adapters import adapt
+
+    adapter, batch_size, seed = args["adapter"], int(args["batch_size"]), int(args["seed"])
+    classes = int(args.get("num_classes", 10))
+    split = float(args.get("validation_split", 0.0))
+    n_val = int(len(x) * split)
+    order = np.random.default_rng(seed).permutation(len(x))
+    x, y = x[order], y[order]
+    x_fit, y_fit, x_val, y_val = x[: len(x) - n_val], y[: len(y) - n_val], x[len(x) - n_val :], y[len(y) - n_val :]
+
+    def encode(labels: Any) -> Any:
+        labels = labels.astype("int64").reshape(-1)
+        return tf.one_hot(labels, classes).numpy() if args["labels"] == "categorical" else labels
+
+    def stream(xs: Any, ys: Any, shuffle: bool) -> Any:
+        data = tf.data.Dataset.from_tensor_slices((xs, encode(ys)))
+        if shuffle:
+            data = data.shuffle(min(len(xs), 10000), seed=seed, reshuffle_each_iteration=True)
+        data = data.batch(batch_size)
+        if adapter == "rgb96":
+            def resize(images, labels):
+                images = tf.cast(tf.reshape(images, (-1, 28, 28, 1)), tf.float32)
+                images = tf.image.grayscale_to_rgb(tf.image.resize(images, (96, 96))) / 255.0
+                return images, labels
+
+            data = data.map(resize, num_parallel_calls=tf.data.AUTOTUNE)
+        else:
+            data = data.map(lambda images, labels: (images, labels))
+        return data.prefetch(2)
+
+    steps = -(-len(x_fit) // batch_size)
+    if adapter != "rgb96":
+        x_fit, x_val = adapt(x_fit, adapter), adapt(x_val, adapter) if n_val else x_val
+    train = stream(x_fit, y_fit, shuffle=True)
+    val = stream(x_val, y_val, shuffle=False) if n_val else None
+    return train, val, steps
+
+
+def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    cap = args.get("cap_text", "memory")
+    seed = int(args["seed"])
+    keras.utils.set_random_seed(seed)
+    module = import_module(workdir / "sub", cap_text=cap)
+    model = call_build_model(module, cap_text=cap)
+    if not is_compiled(model):
+        raise JobFailure("build_model() returned a model that is not compiled: call model.compile(...) before returning it")
+    with np.load(workdir / "in" / "train.npz", allow_pickle=False) as data:
+        x, y = data["x_train"], data["y_train"]
+    train, val, steps = _datasets(x, y, args)
+    out = workdir / "out"
+    epochs = int(args["epochs"])
+    progress = _Progress.make(out / "progress.jsonl", epochs, steps)
+    started = time.monotonic()
+    try:
+        history = model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=[progress])
+    except MemoryError:
+        raise JobFailure(f"training ran out of memory under the sandbox's {cap} cap") from None
+    except BaseException as exc:
+        text = (str(exc).strip().splitlines() or [""])[0][:300]
+        raise JobFailure(f"model.fit failed: {type(exc).__name__}: {text}{_fit_hint(str(exc), args['labels'])}") from None
+    total = time.monotonic() - started
+    try:
+        model.save(out / "model.keras")
+    except BaseException as exc:
+        raise JobFailure(f"the trained model could not be saved: {type(exc).__name__}: {str(exc)[:200]}") from None
+    gpus = tf.config.list_physical_devices("GPU")
+    record = TrainRecord(
+        task=str(args["task"]),
+        seed=seed,
+        epochs=epochs,
+        recipe_epochs=int(args["recipe_epochs"]),
+        batch_size=int(args["batch_size"]),
+        labels=str(args["labels"]),
+        validation_split=float(args.get("validation_split", 0.0)),
+        train_size=int(len(x)),
+        history={k: [float(v) for v in values] for k, values in history.history.items()},
+        epoch_times_s=progress.epoch_times,
+        total_s=round(total, 3),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        device=f"GPU ({gpus[0].name})" if gpus else f"CPU ({platform.machine()})",
+        python=platform.python_version(),
+    )
+    (out / "train.json").write_text(record.model_dump_json(indent=2) + "\n")
+    return {"train": record.model_dump(mode="json")}
