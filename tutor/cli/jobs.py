@@ -1,9 +1,224 @@
-"""Commands of this group are registered here (stub until its issue lands)."""
+"""`tutor submit`, `tutor jobs`, `tutor logs`, `tutor cancel`: training on the cluster.
+
+The front end resolves what hpc must not know (config, workspace, staged data, state-file
+helpers) and turns every `HpcError` into the one-line `tutor: reason: fix` (exit 2).
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
 
 import typer
 
 
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    from hpc.errors import HpcError
+    from tutor.errors import UserError
+
+    try:
+        yield
+    except HpcError as exc:
+        raise UserError(str(exc)) from None
+
+
+def job_store():
+    from hpc.store import JobStore
+    from tutor.config import user_data_dir
+    from tutor.state import atomic
+
+    return JobStore(user_data_dir() / "jobs.json", atomic)
+
+
+def _warn_recovered(store) -> None:
+    if store.recovered is not None:
+        from tutor.cli.output import warn
+
+        warn(f"the job list was unreadable; it was moved to {store.recovered} and a new one started")
+
+
+def refresh(store, records=None):
+    """One squeue for all of the user's jobs (+ sacct for those that left the queue)."""
+    from hpc.errors import HpcError
+    from hpc.slurm import Slurm
+    from hpc.track import Tracker
+    from tutor.cli.output import warn
+
+    records = store.jobs() if records is None else records
+    open_ids = [r.job_id for r in records if not r.final]
+    if not open_ids:
+        return records
+    slurm = Slurm()
+    if not slurm.available("squeue"):
+        warn("not on a SLURM cluster (no squeue here): showing the last known states")
+        return records
+    try:
+        infos = Tracker(slurm).refresh(open_ids)
+    except HpcError as exc:
+        warn(f"{exc}; showing the last known states")
+        return records
+    return store.update(infos) if infos else records
+
+
+def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optional[str], dry_run: bool) -> None:
+    from exercises.schema import ExerciseKind
+    from grader.data import DataError, resolve_dataset, resolve_weights
+    from hpc.profiles import load_profile
+    from hpc.slurm import Slurm
+    from hpc.submit import prepare, submit
+    from tutor.cli.output import err, out, warn
+    from tutor.context import load_context
+    from tutor.state.workspace import submission_dir
+
+    ctx = load_context()
+    item = ctx.task(task)
+    workspace = submission_dir(item, ctx.workspace_root, path)
+    prof = load_profile(profile or ctx.config.profile, ctx.config.profiles_dir)
+    data_path = keras_home = None
+    if item.spec.kind is ExerciseKind.model and item.spec.dataset is not None:
+        try:
+            data_path = resolve_dataset(item.spec.dataset.name, ctx.data_dir).path
+            for name in item.spec.weights:
+                weights = resolve_weights(name, ctx.data_dir).path
+                keras_home = weights.parent.parent if weights.parent.name == "models" else weights.parent
+        except DataError as exc:
+            if not dry_run:
+                raise
+            warn(f"{exc} (the script below names placeholders instead)")
+            data_path = data_path or Path(f"<staged {item.spec.dataset.name}>")
+            keras_home = Path("<staged weights>") if item.spec.weights else None
+    prepared = prepare(item.spec, workspace, prof, data_path, time=time, starter=item.starter,
+                       keras_home=keras_home)
+    if dry_run:
+        sys.stdout.write(prepared.rendered)
+        sys.stdout.flush()
+        if prepared.own_script:
+            err.print(f"note: {workspace / prepared.script_name} is your own script; `tutor submit` "
+                      "would submit it as it is (above is tutor's rendering)", markup=False)
+        return
+    if not workspace.is_dir():
+        from tutor.errors import UserError
+
+        raise UserError(f"{workspace}: no such folder; run `tutor start {item.id}` first or pass --path")
+    record = submit(prepared, prof, Slurm(), job_store())
+    which = "your own " if prepared.own_script else ""
+    out.print(f"Submitted {item.id} as job {record.job_id} (profile {prof.name}): "
+              f"{which}{prepared.script_name} in {workspace}", markup=False)
+    out.print(f"  follow it: tutor jobs · tutor logs {record.job_id}", markup=False)
+
+
+def _tail(path: Path, lines: int = 6) -> list[str]:
+    from grader.logs import filter_noise
+    from grader.logs.terminal import read_log
+
+    try:
+        text = read_log(path)
+    except (OSError, ValueError):
+        return []
+    return [l for l in filter_noise(text).splitlines() if l.strip()][-lines:]
+
+
+def _jobs(as_json: bool) -> None:
+    from rich.table import Table
+
+    from tutor.cli.output import out, print_json
+
+    store = job_store()
+    records = refresh(store)
+    _warn_recovered(store)
+    if as_json:
+        rows = [
+            {
+                "job_id": r.job_id, "task": r.task, "state": r.state, "elapsed": r.elapsed,
+                "node": r.node, "exit_code": r.exit_code, "reason": r.reason, "profile": r.profile,
+                "workspace": str(r.workspace), "stdout": str(r.stdout_path()), "stderr": str(r.stderr_path()),
+                "submitted_at": r.submitted_at.isoformat(),
+            }
+            for r in records
+        ]
+        print_json(json.dumps(rows, indent=2))
+        return
+    if not records:
+        out.print("No jobs yet: `tutor submit TASK` sends one (add --dry-run to see its script).", markup=False)
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("JOB", "TASK", "STATE", "ELAPSED", "NODE", "EXIT", "REASON"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.job_id, r.task, r.state, r.elapsed or "-", r.node or "-", r.exit_code or "-",
+                      r.reason or "")
+    out.print(table)
+    for r in records:
+        if r.failed:
+            out.print(f"\njob {r.job_id} ({r.task}) ended {r.state}, exit code {r.exit_code or '?'}; "
+                      f"{r.stderr_path().name} ends:", markup=False)
+            for line in _tail(r.stderr_path()) or ["(empty or missing)"]:
+                out.print(f"  {line}", markup=False)
+
+
+def _cancel(job_id: str) -> None:
+    from hpc.slurm import Slurm, not_on_cluster
+    from tutor.cli.output import out
+
+    store = job_store()
+    record = store.get(job_id)
+    if record.final:
+        out.print(f"job {job_id} ({record.task}) has already ended: {record.state}", markup=False)
+        return
+    slurm = Slurm()
+    if not slurm.available("scancel"):
+        raise not_on_cluster("scancel")
+    slurm.scancel(job_id)
+    out.print(f"Cancelled job {job_id} ({record.task}); it was {record.state}.", markup=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
+
+    @app.command("submit")
+    def submit_cmd(
+        task: str = typer.Argument(..., help="task id, e.g. task8.4"),
+        path: Optional[Path] = typer.Option(None, "--path", help="submission folder (default: the task's workspace)"),
+        profile: Optional[str] = typer.Option(None, "--profile", help="cluster profile (default: the course's)"),
+        time: Optional[str] = typer.Option(None, "--time", help="wall-time limit HH:MM:SS"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the job script, submit nothing"),
+    ) -> None:
+        """Write the task's SLURM job script into its workspace and submit it with sbatch."""
+        with _user_errors():
+            _submit(task, path, profile, time, dry_run)
+
+    @app.command("jobs")
+    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as JSON")) -> None:
+        """Your jobs: id, task, state, elapsed time, node, exit code, pending reason."""
+        with _user_errors():
+            _jobs(as_json)
+
+    @app.command("logs")
+    def logs_cmd(
+        job: Optional[str] = typer.Argument(None, help="job id (see `tutor jobs`)"),
+        raw: bool = typer.Option(False, "--raw", help="the logs as written, noise included"),
+        follow: bool = typer.Option(False, "--follow", "-f", help="keep printing while the job runs"),
+        files: list[Path] = typer.Option([], "--file", help="a saved log (.out/.err; its partner is found next to it)"),
+    ) -> None:
+        """A job's output without TensorFlow's start-up noise, and a summary of the training."""
+        from tutor.cli.joblogs import show_files, show_job
+
+        with _user_errors():
+            if files:
+                show_files(files, raw)
+            elif job is None:
+                from tutor.errors import UserError
+
+                raise UserError("name a job (`tutor jobs` lists them) or a saved log with --file PATH")
+            else:
+                show_job(job, raw, follow)
+
+    @app.command("cancel")
+    def cancel_cmd(job: str = typer.Argument(..., help="job id (see `tutor jobs`)")) -> None:
+        """Cancel one of your jobs (scancel)."""
+        with _user_errors():
+            _cancel(job)

@@ -1,0 +1,160 @@
+"""From a task to a submitted job: prepare the files (job script, runner), validate, sbatch,
+record. The front end resolves the workspace, the profile and the dataset path and passes
+them in; nothing here reads the course config."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from exercises.schema import Exercise, ExerciseKind, Resources
+from hpc.errors import HpcError
+from hpc.profiles import PLACEHOLDER, ClusterProfile
+from hpc.render import JobSpec, check_script, plan, render, unedited, validate
+from hpc.slurm import Slurm, not_on_cluster
+from hpc.store import JobRecord, JobStore, now
+
+RUNNER_NAME = "tutor_runner.py"
+RUNNER_TEMPLATE = Path(__file__).resolve().parent / "runner_template.py"
+
+
+def runner_source() -> str:
+    return RUNNER_TEMPLATE.read_text(encoding="utf-8")
+
+
+@dataclass
+class Prepared:
+    """What `tutor submit` would write and run."""
+
+    task: str
+    workspace: Path
+    resources: Resources
+    spec: JobSpec
+    script_name: str
+    script_text: str  # what is submitted (ours, or the student's own script)
+    rendered: str  # what tutor renders (shown by --dry-run)
+    files: dict[str, str] = field(default_factory=dict)  # written into the workspace
+    own_script: bool = False
+
+
+def resources_of(exercise: Exercise) -> Resources:
+    if exercise.resources is not None:
+        return exercise.resources
+    return Resources(job_name=exercise.id)
+
+
+def runner_args(exercise: Exercise, data_path: Path, keras_home: Optional[Path] = None) -> list[str]:
+    """The runner's command line: the recipe and the staged dataset, baked in."""
+    recipe, dataset = exercise.recipe, exercise.dataset
+    assert recipe is not None and dataset is not None
+    args = [
+        RUNNER_NAME, "--task", exercise.id, "--data", str(data_path), "--adapter", dataset.adapter,
+        "--epochs", str(recipe.epochs), "--batch-size", str(recipe.batch_size),
+        "--seed", str(recipe.seed), "--labels", recipe.labels,
+    ]
+    if recipe.validation_split:
+        args += ["--validation-split", str(recipe.validation_split)]
+    if dataset.train_subset:
+        args += ["--train-subset", str(dataset.train_subset)]
+    if dataset.eval_subset:
+        args += ["--eval-subset", str(dataset.eval_subset)]
+    if keras_home is not None:  # staged pretrained weights (Keras cache layout: DIR/models/...)
+        args += ["--keras-home", str(keras_home)]
+    return args
+
+
+def run_args(exercise: Exercise, data_path: Optional[Path], keras_home: Optional[Path] = None) -> list[str]:
+    resources = resources_of(exercise)
+    if exercise.kind is ExerciseKind.model:
+        if data_path is None:
+            raise HpcError(f"{exercise.id} trains on '{exercise.dataset.name}', which is not staged",
+                           f"stage it: tutor data stage {exercise.dataset.name} --from FILE")
+        return runner_args(exercise, data_path, keras_home)
+    if resources.command:
+        return shlex.split(resources.command)
+    raise HpcError(f"{exercise.id} is not a cluster job (it runs on the login node)", f"see `tutor show {exercise.id}`")
+
+
+def script_directives(text: str) -> dict[str, str]:
+    """The #SBATCH options of a script: {'--job-name': 'MNIST', '--output': '%x.%j.out', ...}."""
+    short = {"-J": "--job-name", "-o": "--output", "-e": "--error", "-D": "--chdir", "-t": "--time"}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        match = re.match(r"\s*#SBATCH\s+(--?[\w-]+)(?:[=\s]\s*(\S+))?", line)
+        if match:
+            found[short.get(match[1], match[1])] = match[2] or ""
+    return found
+
+
+def prepare(
+    exercise: Exercise,
+    workspace: Path,
+    profile: ClusterProfile,
+    data_path: Optional[Path] = None,
+    time: Optional[str] = None,
+    starter: Optional[Path] = None,
+    keras_home: Optional[Path] = None,
+) -> Prepared:
+    """Render the job for a task. A job script the student wrote themselves (it differs from
+    both the starter and tutor's rendering) is kept and submitted as it is."""
+    resources = resources_of(exercise)
+    args = run_args(exercise, data_path, keras_home)
+    spec = plan(exercise.id, resources, profile, args, time=time)
+    rendered = render(spec)
+    name = resources.script
+    files = {name: rendered}
+    if args and args[0] == RUNNER_NAME:
+        files[RUNNER_NAME] = runner_source()
+    existing_path = workspace / name
+    own = False
+    text = rendered
+    if existing_path.is_file():
+        existing = existing_path.read_text(encoding="utf-8", errors="replace")
+        starter_text = (starter / name).read_text(encoding="utf-8") if starter and (starter / name).is_file() else None
+        if existing not in (rendered, starter_text) and not unedited(existing):
+            own, text = True, existing
+            files.pop(name)
+    return Prepared(exercise.id, workspace, resources, spec, name, text, rendered, files, own)
+
+
+def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: JobStore) -> JobRecord:
+    """Validate, write the files, sbatch (argument list, in the workspace), record the job."""
+    if not slurm.available("sbatch"):
+        raise not_on_cluster()
+    spec = prepared.spec
+    if prepared.own_script:
+        problems = check_script(prepared.script_text)
+        if problems:
+            raise HpcError(f"{prepared.script_name}: {problems[0]}", "fix your script (`--dry-run` shows tutor's)")
+        directives = script_directives(prepared.script_text)
+        for key in ("--account", "-A"):
+            if key in directives and PLACEHOLDER.search(directives[key]):
+                raise HpcError(f"{prepared.script_name}: --account is still {directives[key]}", "put your group there")
+        job_name = directives.get("--job-name", Path(prepared.script_name).stem)
+        output = directives.get("--output", "slurm-%j.out")
+        error = directives.get("--error", output)
+    else:
+        validate(spec, prepared.resources, profile)
+        job_name, output, error = spec.job_name, spec.output, spec.error
+    workspace = prepared.workspace
+    try:
+        workspace.mkdir(parents=True, exist_ok=True)
+        for name, text in prepared.files.items():
+            (workspace / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HpcError(f"cannot write the job files into {workspace} ({exc.strerror})",
+                       "make the folder writable or use --path") from None
+    job_id = slurm.sbatch(
+        workspace / prepared.script_name, cwd=workspace,
+        account=spec.account, qos=spec.qos, partition=spec.partition, cpus=spec.cpus_per_task,
+        gpus=spec.gpus, time=spec.time, mem=spec.mem,
+    )
+    record = JobRecord(
+        job_id=job_id, task=prepared.task, workspace=workspace, script=prepared.script_name,
+        profile=profile.name, job_name=job_name, output=output, error=error, submitted_at=now(),
+    )
+    store.add(record)
+    return record
