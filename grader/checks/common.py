@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 from grader.report import CheckResult, CheckStatus
@@ -63,3 +64,34 @@ def shape_text(shape: Optional[list]) -> str:
         return "?"
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+class FileProblem(Exception):
+    """A submission file that cannot be read as asked (missing, outside the folder, too big)."""
+
+
+def submission_file(submission: Path, name: str, max_bytes: int = 4 * 1024 * 1024) -> Path:
+    """`name` inside the submission folder, refusing paths (and symlinks) that leave it."""
+    root = submission.resolve()
+    path = submission / name
+    if not path.exists() and not path.is_symlink():
+        raise FileProblem(f"{name} not found in {submission}")
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise FileProblem(f"{name} points outside the submission folder: copy the file itself in")
+    if not resolved.is_file():
+        raise FileProblem(f"{name} is not a regular file")
+    if resolved.stat().st_size > max_bytes:
+        raise FileProblem(f"{name} is larger than {max_bytes // (1024 * 1024)} MB")
+    return resolved
+
+
+def matching_files(submission: Path, pattern: str) -> list[Path]:
+    """Files matching a glob inside the submission folder (newest first), symlinks out refused."""
+    root = submission.resolve()
+    found = []
+    for path in submission.glob(pattern):
+        resolved = path.resolve()
+        if resolved.is_file() and root in resolved.parents:
+            found.append(path)
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exercises import schema as s
-from grader.checks.common import failed, passed
+from grader.checks.common import failed, matching_files, passed
 from grader.checks.context import CheckContext
 from grader.report import CheckResult
 
@@ -25,7 +25,7 @@ def has_content(path: Path) -> bool:
 def files_exist(check: s.FilesExistCheck, ctx: CheckContext) -> CheckResult:
     missing, empty = [], []
     for pattern in check.files:
-        matches = sorted(p for p in ctx.submission.glob(pattern) if p.is_file())
+        matches = matching_files(ctx.submission, pattern)
         if not matches:
             missing.append(pattern)
         elif not any(has_content(p) for p in matches):

@@ -38,7 +38,7 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
         return no_model(check, ctx)
     got = summary.input_shape if which == "input" else summary.output_shape
     want = list(check.shape)
-    display_want = [None, *want] if len(got or []) == len(want) + 1 else want
+    display_want = want if (want and want[0] is None) else [None, *want]
     if without_batch(got, want) == want:
         return passed(check, f"{which} shape {shape_text(got)}", shape_text(display_want), shape_text(got))
     hint = {
