@@ -64,3 +64,7 @@ def run_tutor(*args: str, cwd: Path | None = None, env: dict | None = None, time
 @pytest.fixture
 def tutor():
     return run_tutor
+
+
+# A real single-node SLURM (munge, MariaDB, slurmdbd, slurmctld, slurmd), session-scoped.
+from tests.slurm_cluster import slurm_cluster  # noqa: E402,F401

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-DAEMONS = ("munged", "mariadbd", "mariadb-install-db", "slurmdbd", "slurmctld", "slurmd", "sacctmgr", "sbatch")
+DAEMONS = ("munged", "mariadbd", "mariadb-install-db", "slurmdbd", "slurmctld", "slurmd", "sacctmgr", "sbatch", "squeue", "sacct", "scancel")
 CLUSTER = "tutortest"
 ACCOUNT = "tutor-class"
 QOS = "acc_debug"
@@ -311,3 +311,30 @@ if __name__ == "__main__":  # pragma: no cover - manual use
         pass
     finally:
         cluster.stop()
+
+
+# ---------------------------------------------------------------------- pytest fixture
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - manual use without pytest
+    pytest = None
+
+if pytest is not None:
+
+    @pytest.fixture(scope="session")
+    def slurm_cluster():
+        """A running single-node SLURM with accounting (skips locally without the Debian
+        packages, fails in CI); stopped, and its files removed, at the end of the session."""
+        from tests.conftest import require_tool
+
+        for folder in ("/usr/sbin", "/sbin"):
+            if folder not in os.environ.get("PATH", "").split(os.pathsep):
+                os.environ["PATH"] = os.environ.get("PATH", "") + os.pathsep + folder
+        require_tool(*DAEMONS)
+        cluster = SlurmCluster()
+        cluster.start()
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
