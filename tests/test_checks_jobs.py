@@ -1,0 +1,114 @@
+"""Job-script, log, files and confirm checks (tasks 7.1, 8.3, 8.4)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.checks.job_script import gpus_requested, parse_job_script, slurm_seconds
+from tests.checks_helpers import run
+
+ROOT = Path(__file__).parent.parent
+SOLUTIONS = ROOT / "solutions"
+FIXTURES = ROOT / "tests" / "fixtures" / "logs"
+BOOK = ROOT / "exercises" / "packs" / "book"
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("15", 900), ("15:30", 930), ("00:15:00", 900), ("1-00", 86400), ("1-02:03", 93780), ("2-00:00:01", 172801), ("soon", None)],
+)
+def test_slurm_time_formats(text, seconds):
+    assert slurm_seconds(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "line, gpus",
+    [("--gres gpu:1", 1), ("--gres=gpu:a100:2", 2), ("--gres=gpu", 1), ("--gpus=4", 4), ("-G 2", 2), ("--gpus-per-node=h100:1", 1), ("--gres=tmpdisk:10", None)],
+)
+def test_gpu_request_syntaxes(line, gpus):
+    assert gpus_requested(parse_job_script(f"#!/bin/bash\n#SBATCH {line}\npython x.py\n")) == gpus
+
+
+def job_folder(tmp_path: Path, script: str) -> Path:
+    (tmp_path / "MNIST.slurm").write_text(script)
+    return tmp_path
+
+
+def test_book_job_script_passes():
+    result = run("task8.4", submission=SOLUTIONS / "task8.4")["job-script"]
+    assert result.status == "passed" and result.points == 2
+    assert result.actual == "1 node(s), 1 GPU(s), time 00:15:00, runs MNIST.py"
+
+
+def test_directive_after_the_first_command_is_ignored_and_said_so(tmp_path):
+    script = (SOLUTIONS / "task8.4" / "MNIST.slurm").read_text().replace("#SBATCH --gres gpu:1\n", "")
+    script = script.replace("module purge\n", "module purge\n#SBATCH --gres gpu:1\n")
+    result = run("task8.4", submission=job_folder(tmp_path, script))["job-script"]
+    assert result.status == "failed"
+    assert "SLURM ignores #SBATCH lines after it" in result.message and "move it up" in result.message
+
+
+def test_time_over_the_limit_and_missing_run_line(tmp_path):
+    script = "#!/bin/bash\n#SBATCH -N 1\n#SBATCH --gres=gpu:1\n#SBATCH -t 1:00:00\nmodule load singularity\n"
+    result = run("task8.4", submission=job_folder(tmp_path, script))["job-script"]
+    assert result.status == "failed"
+    assert "longer than the 00:30:00" in result.message and "no command runs MNIST.py" in result.message
+    assert "time 1:00:00" in result.actual
+
+
+def test_starter_job_script_fails():
+    result = run("task8.4", submission=BOOK / "task8.4" / "starter")["job-script"]
+    assert result.status == "failed" and "--gres=gpu:1" in result.message
+
+
+def test_task83_solution_logs_pass_and_starter_fails():
+    good = run("task8.3", submission=SOLUTIONS / "task8.3")
+    assert {r.status for r in good.values()} == {"passed"}
+    assert "epoch times: 7s, 10s" in good["training-seen"].message
+    bad = run("task8.3", submission=BOOK / "task8.3" / "starter")
+    assert bad["logs-saved"].status == "failed" and "python MNIST.py > run.out 2> run.err" in bad["logs-saved"].message
+    assert bad["summary"].status == "failed" and "only headings" in bad["summary"].message
+
+
+def test_task83_low_accuracy_fails(tmp_path):
+    shutil.copy(FIXTURES / "verbose1.out", tmp_path / "run.out")  # a short run: 0.70
+    shutil.copy(FIXTURES / "verbose1.err", tmp_path / "run.err")
+    result = run("task8.3", submission=tmp_path)["training-seen"]
+    assert result.status == "failed" and "0.7022 is below 0.9" in result.message
+
+
+def test_task84_logs_of_a_cpu_run_fail_used_gpu(tmp_path):
+    shutil.copy(FIXTURES / "verbose2.out", tmp_path / "MNIST.1001.out")
+    shutil.copy(FIXTURES / "cpu_failed.err", tmp_path / "MNIST.1001.err")
+    results = run("task8.4", submission=tmp_path)
+    assert results["job-logs"].status == "passed"
+    assert results["used-gpu"].status == "failed"
+    assert "saw no GPU" in results["used-gpu"].message and "cuInit" in results["used-gpu"].message
+    assert results["used-gpu"].actual == "CPU only"
+
+
+def test_task84_pairs_out_and_err_of_the_same_job(tmp_path):
+    for job, (out, err) in {"1001": ("verbose2.out", "verbose2.err"), "1002": ("gpu_tf211.out", "gpu_tf211.err")}.items():
+        shutil.copy(FIXTURES / out, tmp_path / f"MNIST.{job}.out")
+        shutil.copy(FIXTURES / err, tmp_path / f"MNIST.{job}.err")
+    result = run("task8.4", submission=tmp_path)["used-gpu"]  # the newest job (1002) ran on the GPU
+    assert result.status == "passed" and "NVIDIA H100" in result.actual
+
+
+def test_task84_solution_passes():
+    results = run("task8.4", submission=SOLUTIONS / "task8.4")
+    assert {r.status for r in results.values()} == {"passed"}
+
+
+def test_confirm_uses_the_progress_flag():
+    assert run("task7.1")["confirmed"].status == "failed"
+    assert "tutor done task7.1" in run("task7.1")["confirmed"].message
+    assert run("task7.1", extra={"confirmed": True})["confirmed"].status == "passed"
+
+
+def test_solution_scripts_for_later_tasks_are_the_task82_script():
+    """8.3 and 8.4 use MNIST.py unchanged, as the book says: the copies must not drift."""
+    reference = (SOLUTIONS / "task8.2" / "MNIST.py").read_bytes()
+    for task in ("task8.3", "task8.4"):
+        assert (SOLUTIONS / task / "MNIST.py").read_bytes() == reference
