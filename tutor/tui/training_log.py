@@ -1,13 +1,14 @@
-"""Reading a training log for the jobs screen, through the grader's log parser.
-
-`grader.logs` (the checks engineer's module) owns TensorFlow's output format; this adapter
-only turns what it returns into per-epoch series and survives its absence.
-"""
+"""Per-epoch series from a training log, through the grader's log parser (`grader.logs`,
+which owns TensorFlow's output format and never imports TensorFlow)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
+
+from grader.logs import filter_noise, parse_training_log
+
+__all__ = ["Series", "epoch_series", "filter_noise"]
 
 
 @dataclass
@@ -18,35 +19,16 @@ class Series:
     test_accuracy: Optional[float] = None
 
 
-def _get(item: Any, *names: str) -> Any:
-    for name in names:
-        found = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if found is not None:
-            return found
-    return None
+def _number(value: Optional[float]) -> float:
+    return float("nan") if value is None else float(value)
 
 
-def filter_noise(text: str) -> Optional[str]:
-    """TensorFlow's start-up noise removed, or None when the parser is not available."""
-    try:
-        from grader.logs import filter_noise as grader_filter
-    except ImportError:
-        return None
-    return grader_filter(text)
-
-
-def epoch_series(stdout: str, stderr: str) -> Optional[Series]:
-    """Loss and accuracy per epoch from a training log, or None without a parser."""
-    try:
-        from grader.logs import parse_training_log
-    except ImportError:
-        return None
-    parsed = parse_training_log(stdout, stderr)
-    series = Series(test_accuracy=_get(parsed, "test_accuracy"))
-    for i, epoch in enumerate(_get(parsed, "epochs") or [], start=1):
-        loss = _get(epoch, "loss")
-        acc = _get(epoch, "accuracy", "acc")
-        series.epochs.append(int(_get(epoch, "epoch", "number", "index") or i))
-        series.loss.append(float(loss) if loss is not None else float("nan"))
-        series.accuracy.append(float(acc) if acc is not None else float("nan"))
+def epoch_series(stdout: str, stderr: str = "") -> Series:
+    """Loss and accuracy per epoch (the last line Keras printed for each epoch)."""
+    log = parse_training_log(stdout, stderr)
+    series = Series(test_accuracy=log.test_accuracy)
+    for epoch in log.epochs:
+        series.epochs.append(epoch.index)
+        series.loss.append(_number(epoch.loss))
+        series.accuracy.append(_number(epoch.accuracy))
     return series

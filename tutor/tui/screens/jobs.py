@@ -152,9 +152,7 @@ class JobsScreen(Screen):
                 return
         self.stdout, self.stderr, self.shown_job = stdout or "", stderr or "", job.job_id
         self.render_log()
-        series = epoch_series(self.stdout, self.stderr)
-        self.query_one(TrainingPlot).show(
-            series, note="" if series is not None else "the training-log parser is not installed")
+        self.query_one(TrainingPlot).show(epoch_series(self.stdout, self.stderr))
         report = self.app.reports.get(job.task or "")
         if report is not None:
             self.show_matrix(report)
@@ -163,15 +161,7 @@ class JobsScreen(Screen):
         text = self.stdout
         if self.stderr:
             text += ("\n" if text and not text.endswith("\n") else "") + self.stderr
-        if self.filtered:
-            clean = filter_noise(text)
-            if clean is None:
-                self.app.notify("The noise filter is not available; showing the raw log.",
-                                severity="warning")
-                self.filtered = False
-            else:
-                text = clean
-        self._write_log(text)
+        self._write_log(filter_noise(text) if self.filtered else text)
 
     def _write_log(self, text: str) -> None:
         log = self.query_one("#job-log", Log)

@@ -34,6 +34,11 @@ def score_line(report: Report) -> Text:
     return text
 
 
+def _unbatched(shape_: Optional[list]) -> Optional[list]:
+    """Layer shapes without the batch dimension, as the baseline writes them."""
+    return shape_[1:] if shape_ and shape_[0] is None else shape_
+
+
 def needs_layer_view(report: Report) -> bool:
     return report.model is not None and any(
         c.kind in STRUCTURAL_KINDS for c in report.failed_checks())
@@ -45,8 +50,9 @@ def baseline_table(report: Report, task: Task) -> Optional[Table]:
     if base is None or report.model is None:
         return None
     model = report.model
-    table = Table(title=f"against the baseline: {base.description}", title_justify="left",
-                  box=None, pad_edge=False, title_style="bold")
+    table = Table(title="against the baseline", caption=base.description, title_justify="left",
+                  caption_justify="left", box=None, pad_edge=False, title_style="bold",
+                  caption_style="dim")
     table.add_column("")
     table.add_column("yours", justify="right")
     table.add_column("baseline", justify="right")
@@ -60,6 +66,9 @@ def baseline_table(report: Report, task: Task) -> Optional[Table]:
     if base.layers:
         table.add_row("layers", str(len(model.layers)), str(len(base.layers)),
                       f"{len(model.layers) - len(base.layers):+d}")
+    optimizer = (model.optimizer or {}).get("class_name")
+    if base.optimizer and optimizer:
+        table.add_row("optimizer", optimizer.lower(), base.optimizer.lower(), "")
     if base.accuracy is not None:
         yours = f"{report.accuracy:.4f}" if report.accuracy is not None else "not graded"
         change = (f"{(report.accuracy - base.accuracy) * 100:+.2f} pts"
@@ -129,12 +138,12 @@ class ResultsView(VerticalScroll):
             mine = yours[i] if i < len(yours) else None
             ref = theirs[i] if i < len(theirs) else None
             same = (mine is not None and ref is not None and mine.class_name == ref.class_name
-                    and (mine.output_shape or [])[-len(ref.output_shape):] == ref.output_shape
+                    and _unbatched(mine.output_shape) == ref.output_shape
                     and mine.params == ref.params)
             style = "dim" if same else ("yellow" if ref is not None else "")
             cells = [str(i + 1)]
             if mine is not None:
-                cells += [mine.class_name, shape(mine.output_shape), f"{mine.params:,}",
+                cells += [mine.class_name, shape(_unbatched(mine.output_shape)), f"{mine.params:,}",
                           "yes" if mine.trainable else "no"]
             else:
                 cells += ["—", "", "", ""]

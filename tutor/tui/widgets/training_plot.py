@@ -10,11 +10,11 @@ from tutor.tui.training_log import Series
 class TrainingPlot(PlotextPlot):
     """Call `show(series)`; an empty series shows a short explanation instead."""
 
-    def show(self, series: Series | None, note: str = "") -> None:
+    def show(self, series: Series) -> None:
         plt = self.plt
         plt.clear_figure()
-        if series is None or not series.epochs:
-            plt.title(note or "no epochs in this log yet")
+        if not series.epochs:
+            plt.title("no epochs in this log yet")
         else:
             title = "loss and accuracy per epoch"
             if series.test_accuracy is not None:

@@ -1,0 +1,105 @@
+"""The main flow, for real: browse -> open task 8.1 -> reveal a hint -> start the workspace ->
+copy in a solution -> check (the real `tutor check` in a subprocess) -> the checks pass and
+the progress changes. And a broken submission shows its reason instead of crashing."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from tests.conftest import REPO
+from tests.tui_support import cell_text, notices, run_app, screen_text, wait_for
+from tutor.state.progress import load_progress
+from tutor.tui.screens.course import CourseScreen
+from tutor.tui.screens.task import TaskScreen
+
+
+def put_solution(workspace: Path) -> None:
+    """The reference solution if the grader issue has shipped it, else the starter changed
+    the way hint 3 suggests (a hidden Dense layer and Adam)."""
+    reference = REPO / "solutions" / "task8.1"
+    if (reference / "model.py").is_file():
+        for item in reference.iterdir():
+            if item.is_file():
+                shutil.copy2(item, workspace / item.name)
+        return
+    model = workspace / "model.py"
+    source = model.read_text()
+    source = source.replace("layers.Flatten(),",
+                            'layers.Flatten(),\n            layers.Dense(64, activation="relu"),')
+    model.write_text(source.replace('optimizer="sgd"', 'optimizer="adam"'))
+
+
+def checks_table(app) -> DataTable:
+    return app.screen.query_one("#checks", DataTable)
+
+
+def test_browse_hint_start_solve_check(isolated_home):
+    async def scenario(pilot, app):
+        assert isinstance(app.screen, CourseScreen)
+        await pilot.press("slash", *"task8.1", "enter", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TaskScreen) and app.screen.exercise.id == "task8.1"
+        await pilot.press("h")
+        await pilot.pause()
+        assert "Hint 1/" in screen_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        workspace = isolated_home / "work" / "task8.1"
+        assert (workspace / "model.py").is_file()
+        assert str(app.screen.query_one("#workspace", Static).render()).endswith("task8.1")
+        put_solution(workspace)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "task8.1" in app.reports and not app.screen.busy,
+                       timeout=180, what="tutor check to finish")
+        report = app.reports["task8.1"]
+        assert report.status == "passed", report.model_dump_json(indent=1)
+        table = checks_table(app)
+        assert table.row_count == len(report.checks) >= 6
+        for check in report.checks:
+            icon = cell_text(table, check.id, "icon")
+            assert icon == ("–" if check.status == "skipped" else "✔"), check
+        assert "✔ passed" in screen_text(app)
+        assert any(n.startswith("Passed:") for n in notices(app))
+        await pilot.press("escape")
+        await pilot.pause()
+        course = app.screen.query_one("#tasks", DataTable)
+        assert "checks pass" in cell_text(course, "task:task8.1", "status")
+
+    run_app(scenario, size=(120, 40))
+    entry = load_progress().task("task8.1")
+    assert entry.status.value == "checks pass" and entry.hints_shown == 1
+    assert entry.last_check is not None and entry.last_check.status == "passed"
+    assert "tensorflow" not in sys.modules
+
+
+def test_a_broken_submission_shows_its_reason(isolated_home):
+    async def scenario(pilot, app):
+        app.open_task("task8.1")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        (isolated_home / "work" / "task8.1" / "model.py").write_text("def build_model(:\n")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "task8.1" in app.reports and not app.screen.busy,
+                       timeout=180, what="tutor check to finish")
+        assert app.reports["task8.1"].status == "failed"
+        warning = notices(app, "warning")[-1]
+        assert "syntax error" in warning and "model.py line 1" in warning
+        assert "syntax error" in screen_text(app)
+        # could not grade (exit 2): the CLI's one-line reason arrives as an error notification
+        model = isolated_home / "work" / "task8.1" / "model.py"
+        model.unlink()
+        model.symlink_to("/etc/hostname")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: bool(notices(app, "error")), timeout=120,
+                       what="the error notification")
+        assert "symlink" in notices(app, "error")[-1]
+        assert "could not grade" in screen_text(app)
+        assert isinstance(app.screen, TaskScreen)  # no crash
+
+    run_app(scenario, size=(120, 40))
+    assert load_progress().task("task8.1").status.value == "in progress"
