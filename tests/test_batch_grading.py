@@ -1,0 +1,157 @@
+"""`tutor batch` end to end with the real grader on real trained task-8.1 artifacts: a class
+with good, broken and hostile submissions, LMS names, exports, integrity flags, reruns that
+only regrade what changed, a timeout that stops nothing else, and kill -9 then resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests import batch_support
+from tests.conftest import run_tutor
+from tutor.batch.schemas import GradescopeResults, PrairieLearnResults
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> dict[str, Path]:
+    return batch_support.train_variants(tmp_path_factory.mktemp("variants"),
+                                        ["adam-dense", "one-conv", "baseline"])
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+def _zip_folder(folder: Path, archive: Path, top: str = "task8.1") -> None:
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in sorted(folder.iterdir()):
+            handle.write(path, f"{top}/{path.name}")
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    return {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+
+
+def _graded_events(out: Path) -> list[str]:
+    lines = (out / ".batch" / "events.jsonl").read_text().splitlines()
+    return [json.loads(line)["student"] for line in lines]
+
+
+def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
+    src = tmp_path / "class"
+    src.mkdir()
+    _copy(trained["adam-dense"], src / "alice")
+    _copy(trained["one-conv"], src / "bob")
+    _zip_folder(trained["baseline"], src / "carol.zip")
+    dave = _copy(trained["adam-dense"], src / "dave")  # alice's work, comments added
+    (dave / "model.py").write_text("# my own work\n" + (dave / "model.py").read_text().replace("    ", "  "))
+    eve = src / "eve"
+    eve.mkdir()
+    (eve / "model.py").write_text("def build_model(:\n    return None\n")
+    frank = _copy(trained["one-conv"], src / "frank")
+    (frank / "model.keras").unlink()
+    (frank / "model.keras").symlink_to("/etc/passwd")
+    gina = _copy(trained["one-conv"], src / "gina")
+    (gina / "model.keras").write_bytes(os.urandom(4096))
+    with zipfile.ZipFile(src / "mallory.zip", "w") as handle:
+        handle.writestr("../../outside.py", "print('escaped')")
+    for name in ("model.py", "model.keras", "NOTES.md", "train.json"):
+        shutil.copyfile(trained["one-conv"] / name, src / f"smithjohn_late_12345_{len(name)}9_{name}")
+    (src / "stray-notes.txt").write_text("whose?")
+    hang = src / "zz-hang"
+    hang.mkdir()
+    (hang / "model.py").write_text("def build_model():\n    while True:\n        pass\n")
+
+    out = tmp_path / "out"
+    result = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "2",
+                       "--timeout", "25", "--format", "csv,gradescope,prairielearn", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = _rows(out)
+    assert sorted(rows) == ["12345", "alice", "bob", "carol", "dave", "eve", "frank", "gina",
+                            "mallory", "zz-hang"]
+    assert rows["alice"]["status"] == "failed" and float(rows["alice"]["accuracy"]) > 0.85
+    assert rows["alice"]["failed_checks"] == "accuracy"
+    assert rows["alice"]["total_params"] == rows["dave"]["total_params"] != ""
+    assert "changed" in rows["carol"]["failed_checks"]  # the zipped baseline
+    assert rows["12345"]["name"] == "smithjohn" and rows["12345"]["accuracy"] == rows["bob"]["accuracy"]
+    assert "SyntaxError" in rows["eve"]["reason"] or "syntax" in rows["eve"]["reason"].lower()
+    assert "symbolic link" in rows["frank"]["reason"] or "symlink" in rows["frank"]["reason"]
+    assert rows["gina"]["accuracy"] == "" and rows["gina"]["reason"]
+    assert rows["mallory"]["status"] == "error" and "zip refused" in rows["mallory"]["reason"]
+    assert rows["zz-hang"]["status"] in ("error", "failed") and "time" in rows["zz-hang"]["reason"]
+    assert not (tmp_path / "outside.py").exists()
+    # Every student has feedback and both LMS files, valid against the published formats.
+    for student, row in rows.items():
+        assert (out / "feedback" / f"{student}.txt").read_text().strip()
+        gs = GradescopeResults.model_validate_json((out / "gradescope" / student / "results.json").read_text())
+        assert gs.score == float(row["points"])
+        pl = PrairieLearnResults.model_validate_json((out / "prairielearn" / student / "results.json").read_text())
+        assert pl.gradable == (row["status"] != "error")
+    flags = json.loads((out / "integrity.json").read_text())["groups"]
+    weights = [g["students"] for g in flags if g["kind"] == "weights"]
+    sources = [g["students"] for g in flags if g["kind"] == "source"]
+    assert ["alice", "dave"] in weights and ["alice", "dave"] in sources
+    assert any({"12345", "bob"} <= set(g) for g in weights)
+    assert "stray-notes.txt" in result.stdout and "no student id" in result.stdout
+    assert "pass rate" in result.stdout and "most failed check" in result.stdout
+
+    # A rerun regrades only what changed, and the gradebook stays whole.
+    (src / "bob" / "NOTES.md").write_text("edited after the deadline\n")
+    again = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "1",
+                      "--timeout", "25", timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "graded now: 1" in again.stdout and "unchanged since the last run: 9" in again.stdout
+    assert _graded_events(out).count("bob") == 2 and _graded_events(out).count("alice") == 1
+    assert len(_rows(out)) == 10
+
+
+
+def test_kill_9_mid_batch_then_rerun_grades_everyone_exactly_once(tmp_path, trained):
+    src = tmp_path / "class"
+    batch_support.replicate([trained["adam-dense"], trained["one-conv"]], src, 8)
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("tutor")
+    proc = subprocess.Popen([str(exe), "batch", str(src), "--task", "task8.1", "--out", str(out),
+                             "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    results = out / ".batch" / "results"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 3:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)  # the batch process only: its worker must follow it
+    proc.wait()
+    time.sleep(1.0)
+    orphans = [p for p in psutil.process_iter(["cmdline", "environ"])
+               if "tutor.batch.worker" in " ".join(p.info["cmdline"] or [])
+               and (p.info["environ"] or {}).get("TUTOR_BATCH_PARENT") == str(proc.pid)]
+    assert not orphans, "a grading worker outlived the killed batch"
+    done_before = len(list(results.glob("*.json")))
+    assert 3 <= done_before < 8
+    assert not (out / "gradebook.csv").exists() or len(_rows(out)) in (0, 8)
+    for path in results.iterdir():
+        assert path.suffix == ".json", f"left-over temporary file {path.name}"
+        json.loads(path.read_text())
+
+    rerun = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "2",
+                      timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"unchanged since the last run: {done_before}" in rerun.stdout
+    events = _graded_events(out)
+    assert sorted(events) == [f"s{i:03d}" for i in range(8)], "each submission graded exactly once"
+    rows = _rows(out)
+    assert len(rows) == 8 and all(r["status"] == "failed" and r["accuracy"] for r in rows.values())

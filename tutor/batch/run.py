@@ -1,0 +1,202 @@
+"""A whole batch: discover, hash, skip what is already graded, grade the rest (locally or as
+a SLURM job array), then write the gradebook, LMS exports, feedback, integrity flags and the
+summary from the result store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from filelock import FileLock, Timeout
+
+from exercises import Task
+from grader.report import Report
+from tutor.batch import content, exports, integrity, summary
+from tutor.batch.discover import discover
+from tutor.batch.models import Fingerprints, Manifest, StoredResult, Submission, Unattributed
+from tutor.batch.pool import Outcome, Pool
+from tutor.batch.store import ResultStore
+from tutor.errors import UserError
+from tutor.state.atomic import write_atomic
+
+
+@dataclass
+class Options:
+    source: Path
+    task_id: str
+    out: Path
+    workers: int = 2
+    formats: list[str] = field(default_factory=lambda: ["csv"])
+    timeout: float = 600.0
+    slurm: bool = False
+    array_tasks: int = 4
+    concurrency: int = 2
+    recycle_after: int = 0
+    quiet: bool = False
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _stored(task: Task, spec_hash: str, sub: Submission, report: Report,
+            prints: Fingerprints, wall_s: float) -> StoredResult:
+    return StoredResult(
+        student=sub.student, name=sub.name, task=task.id, content_hash=sub.content_hash,
+        spec_hash=spec_hash, origin=sub.origin, report=report, fingerprints=prints,
+        graded_at=now_iso(), wall_s=round(wall_s, 3), host=socket.gethostname(),
+    )
+
+
+def batch_lock(out: Path) -> FileLock:
+    lock = FileLock(str(out / ".batch" / "batch.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise UserError(f"another `tutor batch` is writing to {out}; wait for it or use another --out") from None
+    return lock
+
+
+def prepare(task: Task, source: Path, out: Path, max_bytes: int) -> Manifest:
+    """Discover and stage the submissions and hash them; saved as the batch manifest."""
+    expected = [*task.spec.files, *task.spec.artifacts]
+    subs, unattributed = discover(source, out / ".batch" / "staged", expected, max_bytes)
+    for sub in subs:
+        sub.content_hash = content.folder_hash(sub.path)
+    manifest = Manifest(task=task.id, spec_hash=content.spec_hash(task), out=out,
+                        submissions=subs, unattributed=unattributed)
+    write_atomic(out / ".batch" / "manifest.json", manifest.model_dump_json(indent=1) + "\n")
+    return manifest
+
+
+def grade_locally(task: Task, manifest: Manifest, subs: list[Submission], store: ResultStore,
+                  workers: int, timeout: float, recycle_after: int, data_dir: Optional[Path],
+                  on_result=None) -> Pool:
+    """Grade `subs` on a local pool, storing each result the moment it is known."""
+    for sub in [s for s in subs if s.problem]:
+        report = Report.could_not_grade(task.id, sub.problem or "refused")
+        result = _stored(task, manifest.spec_hash, sub, report, Fingerprints(), 0.0)
+        store.put(result)
+        on_result and on_result(result)
+    gradable = [s for s in subs if not s.problem]
+
+    def done(outcome: Outcome) -> None:
+        result = _stored(task, manifest.spec_hash, outcome.submission, outcome.report,
+                         outcome.fingerprints, outcome.wall_s)
+        store.put(result)
+        on_result and on_result(result)
+
+    pool = Pool(task.id, data_dir, workers, manifest.out / ".batch" / "logs", timeout, recycle_after)
+    if gradable:
+        pool.run(gradable, done)
+    return pool
+
+
+def collect(task: Task, manifest: Manifest, store: ResultStore) -> list[StoredResult]:
+    """The current result of every submission; one that has none gets an error row."""
+    results = []
+    for sub in manifest.submissions:
+        found = store.get(sub, manifest.spec_hash)
+        if found is None:
+            report = Report.could_not_grade(task.id, "not graded: the batch stopped before it "
+                                            "(rerun the same command to finish)")
+            found = _stored(task, manifest.spec_hash, sub, report, Fingerprints(), 0.0)
+        results.append(found)
+    return results
+
+
+def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
+                  formats: list[str]) -> integrity.IntegrityReport:
+    out = manifest.out
+    exports.write_gradebook(out / "gradebook.csv", results)
+    for result in results:
+        exports.write_student_files(out, result, task.spec, formats)
+    if manifest.unattributed:
+        write_atomic(out / "unattributed.txt",
+                     "".join(f"{u.path}\t{u.reason}\n" for u in manifest.unattributed))
+    else:
+        (out / "unattributed.txt").unlink(missing_ok=True)
+    flags = integrity.find_groups(task, results)
+    integrity.write_report(out, flags)
+    return flags
+
+
+def run(options: Options) -> summary.Summary:
+    from tutor.cli.output import err, out as stdout
+    from tutor.batch.progress import batch_progress
+    from tutor.context import load_context
+
+    ctx = load_context()
+    task = ctx.task(options.task_id)
+    out = options.out.expanduser().resolve()
+    (out / ".batch").mkdir(parents=True, exist_ok=True)
+    lock = batch_lock(out)
+    try:
+        started = time.monotonic()
+        manifest = prepare(task, options.source, out, ctx.config.max_handin_mb << 20)
+        if not manifest.submissions:
+            raise UserError(f"{options.source}: no submissions found"
+                            + (f" ({len(manifest.unattributed)} file(s) could not be attributed:"
+                               f" {manifest.unattributed[0].reason})" if manifest.unattributed else ""))
+        store = ResultStore(out)
+        todo = [s for s in manifest.submissions if store.get(s, manifest.spec_hash) is None]
+        skipped = len(manifest.submissions) - len(todo)
+        if todo and options.slurm:
+            from tutor.batch import slurm
+
+            slurm.grade_on_cluster(manifest, todo, options, err)
+        elif todo:
+            progress = batch_progress(err)
+            bar = progress.add_task("grading", total=len(todo), rate="", last="")
+            count = [0]
+
+            def tick(result: StoredResult) -> None:
+                count[0] += 1
+                per_min = 60 * count[0] / max(1e-6, time.monotonic() - started)
+                progress.update(bar, advance=1, rate=f"{per_min:.0f}/min",
+                                last=f"{result.student}: {result.report.status}")
+
+            with progress:
+                grade_locally(task, manifest, todo, store, options.workers, options.timeout,
+                              options.recycle_after, ctx.data_dir, tick)
+        results = collect(task, manifest, store)
+        write_outputs(task, manifest, results, options.formats)
+        result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
+                                   time.monotonic() - started)
+        summary.save(out, result)
+        if not options.quiet:
+            summary.render(stdout, result, out)
+        return result
+    finally:
+        lock.release()
+
+
+def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeout: float) -> int:
+    """One SLURM array task: grade its contiguous share of the manifest (skipping anything
+    already stored), with the same pool and store as a local batch."""
+    from tutor.context import load_context
+
+    manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+    ctx = load_context()
+    task = ctx.task(manifest.task)
+    if content.spec_hash(task) != manifest.spec_hash:
+        raise UserError(f"{task.id} changed since the batch was staged; rerun `tutor batch`")
+    store = ResultStore(manifest.out)
+    share = shard_of(manifest.submissions, shard, shards)
+    todo = [s for s in share if store.get(s, manifest.spec_hash) is None]
+    grade_locally(task, manifest, todo, store, workers, timeout, 0, ctx.data_dir)
+    print(f"shard {shard}/{shards}: graded {len(todo)}, already stored {len(share) - len(todo)}",
+          flush=True)
+    return 0
+
+
+def shard_of(items: list, shard: int, shards: int) -> list:
+    """Contiguous, balanced chunks: shard i of n (0-based)."""
+    size, extra = divmod(len(items), shards)
+    start = shard * size + min(shard, extra)
+    return items[start:start + size + (1 if shard < extra else 0)]
