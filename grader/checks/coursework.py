@@ -258,6 +258,8 @@ def hardware_report(check: s.HardwareReportCheck, ctx: CheckContext) -> CheckRes
 
 def history_plot(check: s.HistoryPlotCheck, ctx: CheckContext) -> CheckResult:
     want = f"PNG >= {check.min_width}x{check.min_height}" + (", validation history" if check.record else "")
+    if ctx.mode == "check" and not (ctx.submission / check.file).exists():
+        return result(check, "skipped", f"{check.file} comes after training: `python plot_history.py`", want)
     try:
         width, height = docs.png_size(ctx.submission, check.file)
     except docs.DocumentError as exc:
