@@ -10,12 +10,13 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_TEXT_BYTES = 1 << 20
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+M = TypeVar("M", bound=BaseModel)
 
 
 class DocumentError(Exception):
@@ -115,14 +116,19 @@ class HardwareReport(BaseModel):
     memory_gib: Optional[float] = Field(default=None, gt=0)
 
 
-def hardware_report(folder: Path, name: str) -> HardwareReport:
+def validated(model: type[M], folder: Path, name: str) -> M:
+    """A JSON file validated by `model`; the first problem as a one-line DocumentError."""
     raw = read_json(folder, name)
     try:
-        return HardwareReport.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise DocumentError(f"{name}: {where}: {first['msg']}") from None
+
+
+def hardware_report(folder: Path, name: str) -> HardwareReport:
+    return validated(HardwareReport, folder, name)
 
 
 # ----------------------------------------------------------------------------- PNG

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from grader.checks.documents import DocumentError, read_json
+from grader.checks.documents import validated
 
 MARKER = "<!-- tutor compare: generated from the recorded runs; edit the text around it, not the table -->"
 COLUMNS = (
@@ -71,13 +71,7 @@ class Run:
 
 
 def load_record(folder: Path, name: str) -> RunRecord:
-    raw = read_json(folder, name)
-    try:
-        return RunRecord.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise DocumentError(f"{name}: {where}: {first['msg']}") from None
+    return validated(RunRecord, folder, name)
 
 
 def record_files(folder: Path) -> list[str]:
