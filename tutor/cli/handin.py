@@ -137,7 +137,7 @@ def _list_attempts(ctx, task_id: Optional[str]) -> None:
                 continue
             state = "intact" if view.intact else "CHANGED: " + "; ".join(view.problems)
             out.print(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
-                      f"{show_time(view.handed_in_at, deadline)}  {verdict(view.handed_in_at, deadline)}  "
+                      f"{show_time(view.handed_in_at, deadline)}  {verdict(view.counted_at, deadline)}  "
                       f"{len(view.manifest.files)} files  {state}")
         for line in odd:
             out.print(f"{tid}  {line}")
@@ -201,10 +201,15 @@ def _show_collect(report) -> None:
             timing = f"LATE by {human_delta(timedelta(seconds=row.late_by_s))}"
         else:
             timing = "on time"
+        if row.changed_at is not None:
+            timing += f" (counted from a change at {show_time(row.changed_at, report.deadline)})"
         check = f"check {row.check_status}" + (" (--anyway)" if row.anyway else "")
         notes = "CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {len(row.files)} files"
         out.print(f"{row.student}  attempt {row.attempt} of {row.attempts}  receipt {row.receipt}  "
                   f"{show_time(row.handed_in_at, report.deadline)}  {timing}  {check}  {notes}")
+    for row in report.rows:
+        if row.status == "unreadable":
+            out.print(f"{row.student}  UNREADABLE: {'; '.join(row.problems)}")
     collected = [r for r in report.rows if r.status == "collected"]
     out.print(f"Collected {len(collected)} of {len(report.rows)} students into {report.out}")
     missing = [r for r in report.rows if r.status != "collected"]

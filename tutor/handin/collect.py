@@ -30,6 +30,7 @@ class StudentRow(BaseModel):
     attempts: int = 0
     receipt: Optional[str] = None
     handed_in_at: Optional[datetime] = None  # the attempt folder's ctime (filesystem time)
+    changed_at: Optional[datetime] = None  # a later change inside it (lateness counts from it)
     late_by_s: Optional[float] = None  # positive: late; negative: early; None: no deadline
     files: list[str] = []
     check_status: Optional[str] = None
@@ -141,7 +142,7 @@ def _choose_and_copy(task_fd: int, entries: list[tuple[int, str]], uid: int, row
                 row.problems.extend(f"attempt {number}: {p}" for p in view.problems)
                 _remove(staging)
                 continue
-            late = lateness(view.handed_in_at, deadline)  # type: ignore[arg-type]
+            late = lateness(view.counted_at, deadline)  # type: ignore[arg-type]
             if on_time_only and late is not None and late.total_seconds() > 0:
                 _remove(staging)
                 continue
@@ -162,6 +163,7 @@ def _fill(row: StudentRow, view: AttemptView, late) -> None:
     row.attempt = view.number
     row.receipt = view.receipt
     row.handed_in_at = view.handed_in_at
+    row.changed_at = view.changed_at
     row.late_by_s = late.total_seconds() if late is not None else None
     row.files = [f.path for f in manifest.files]
     row.check_status = manifest.check.status if manifest.check.ran else "not run"

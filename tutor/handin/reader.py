@@ -82,9 +82,15 @@ class AttemptView:
     number: int
     name: str
     handed_in_at: Optional[datetime] = None  # the attempt folder's ctime
+    changed_at: Optional[datetime] = None  # the latest ctime of anything in it, if later
     manifest: Optional[Manifest] = None
     receipt: Optional[str] = None
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def counted_at(self) -> Optional[datetime]:
+        """The time lateness is judged by: the seal, or the last change after it."""
+        return self.changed_at or self.handed_in_at
 
     @property
     def usable(self) -> bool:
@@ -144,6 +150,7 @@ def _inspect(fd: int, view: AttemptView, owner: int, copy_to: Optional[Path]) ->
     view.manifest, view.receipt = manifest, receipt(data)
     if ctime(mst) > sealed:
         view.problems.append(f"{MANIFEST_NAME} was changed after hand-in")
+        _later(view, ctime(mst))
     if manifest.attempt != view.number:
         view.problems.append(f"{MANIFEST_NAME} is for attempt {manifest.attempt}: the folder was renamed")
     if manifest.uid != owner:
@@ -155,22 +162,29 @@ def _inspect(fd: int, view: AttemptView, owner: int, copy_to: Optional[Path]) ->
     elif -skew > CLOCK_TOLERANCE:
         view.problems.append(f"the hand-in clock was {human_delta(skew)} ahead of the filesystem's")
     for item in manifest.files:
-        problem = _check_file(fd, item.path, item.size, item.sha256, sealed, owner, copy_to)
+        problem, changed = _check_file(fd, item.path, item.sha256, sealed, owner, copy_to)
         if problem:
             view.problems.append(problem)
+        if changed is not None and changed > sealed:
+            _later(view, changed)
     listed = {f.path for f in manifest.files} | {MANIFEST_NAME}
     for extra in sorted(set(_walk(fd, owner)) - listed):
         view.problems.append(f"{extra} was added after hand-in")
 
 
-def _check_file(dir_fd: int, rel: str, size: int, sha256: str, sealed: datetime, owner: int,
-                copy_to: Optional[Path]) -> Optional[str]:
+def _later(view: AttemptView, when: datetime) -> None:
+    view.changed_at = max(when, view.changed_at or when)
+
+
+def _check_file(dir_fd: int, rel: str, sha256: str, sealed: datetime, owner: int,
+                copy_to: Optional[Path]) -> tuple[Optional[str], Optional[datetime]]:
+    """(what is wrong with one listed file or None, its ctime), copying it if asked."""
     try:
         fd, st = open_file(rel, dir_fd, owner)
     except FileNotFoundError:
-        return f"{rel} is missing (removed after hand-in)"
+        return f"{rel} is missing (removed after hand-in)", None
     except (Unsafe, OSError) as exc:
-        return f"{rel}: {_why(exc)}"
+        return f"{rel}: {_why(exc)}", None
     digest = hashlib.sha256()
     out = None
     try:
@@ -186,13 +200,14 @@ def _check_file(dir_fd: int, rel: str, size: int, sha256: str, sealed: datetime,
     finally:
         if out is not None:
             out.close()
+    changed = ctime(st)
     if digest.hexdigest() != sha256:
-        return f"{rel} does not match its SHA-256 in the manifest (changed after hand-in)"
-    if ctime(st) > sealed:
-        return f"{rel} was changed after hand-in (its ctime is later than the seal)"
+        return f"{rel} does not match its SHA-256 in the manifest (changed after hand-in)", changed
+    if changed > sealed:
+        return f"{rel} was changed after hand-in (its ctime is later than the seal)", changed
     if st.st_mode & 0o222:
-        return f"{rel} was made writable after hand-in"
-    return None
+        return f"{rel} was made writable after hand-in", changed
+    return None, changed
 
 
 def _walk(fd: int, owner: int, prefix: str = "") -> list[str]:
