@@ -131,3 +131,15 @@ def test_frozen_backbone_needs_a_nested_model_and_honours_a_name():
     named = FrozenBackboneCheck(id="fb", kind="frozen_backbone", backbone="resnet")
     ctx = CheckContext(spec=spec("task8.5"), submission=".", mode="check", summary=mobilenet(True))
     assert "no layer named resnet*" in frozen_backbone(named, ctx).message
+
+
+def test_a_crashing_check_becomes_an_error_row(monkeypatch):
+    import grader.checks.structural as structural
+
+    def broken(check, ctx):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(structural, "input_shape", broken)
+    results = run("task8.1", summary=summary(BASELINE_81, [None, 28, 28, 1]))
+    assert results["input-shape"].status == "error" and "KeyError" in results["input-shape"].message
+    assert results["output-shape"].status == "passed"  # the others still ran

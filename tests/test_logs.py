@@ -118,3 +118,14 @@ def test_percent_and_empty_inputs():
     assert parse_training_log("Test accuracy: 97.5%").test_accuracy == pytest.approx(0.975)
     empty = parse_training_log("", "")
     assert empty.epochs == [] and empty.test_accuracy is None and empty.devices == []
+
+
+def test_unknown_length_epochs_and_keras_userwarnings():
+    out, err = logs("unknown_steps")
+    assert "/Unknown" in out
+    for text in (out, (FIXTURES / "unknown_steps.out").read_text()):
+        log = parse_training_log(text, err)
+        assert [(e.index, e.steps) for e in log.epochs] == [(1, 30), (2, 30)]
+        assert log.epochs[1].accuracy == pytest.approx(0.7743)
+    assert len(log.warnings) == 2 and "ran out of data" in log.warnings[1]
+    assert filter_noise(err) == ""

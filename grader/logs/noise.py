@@ -40,6 +40,7 @@ NOISE_MESSAGES = [
     r"Local rendezvous is aborting with status: OUT_OF_RANGE: End of sequence",
     r"Your input ran out of data; interrupting training",
     r"None of the MLIR Optimization Passes are enabled",
+    r"Memory patch applied: M_TRIM_THRESHOLD",
     r"^WARNING:tensorflow:.*(is deprecated|deprecated and will be removed)",
     r"^WARNING:absl:",
 ]
