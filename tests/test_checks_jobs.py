@@ -112,3 +112,11 @@ def test_solution_scripts_for_later_tasks_are_the_task82_script():
     reference = (SOLUTIONS / "task8.2" / "MNIST.py").read_bytes()
     for task in ("task8.3", "task8.4"):
         assert (SOLUTIONS / task / "MNIST.py").read_bytes() == reference
+
+
+def test_sbatch_refusals_are_caught_before_submitting(tmp_path):
+    book = (SOLUTIONS / "task8.4" / "MNIST.slurm").read_text()
+    dos = run("task8.4", submission=job_folder(tmp_path, book.replace("\n", "\r\n")))["job-script"]
+    assert dos.status == "failed" and "dos2unix MNIST.slurm" in dos.message
+    no_shebang = run("task8.4", submission=job_folder(tmp_path, book.split("\n", 1)[1]))["job-script"]
+    assert no_shebang.status == "failed" and "#!/bin/bash" in no_shebang.message

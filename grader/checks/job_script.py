@@ -158,12 +158,18 @@ def job_script_check(check: s.JobScriptCheck, ctx: CheckContext) -> CheckResult:
         wants.append(f"runs {check.runs}")
     want = ", ".join(wants)
     try:
-        text = submission_file(ctx.submission, check.file, max_bytes=256 * 1024).read_text(errors="replace")
+        path = submission_file(ctx.submission, check.file, max_bytes=256 * 1024)
+        text = path.read_bytes().decode("utf-8", errors="replace")  # keep \r\n visible
     except (FileProblem, OSError) as exc:
         return failed(check, str(exc), want, "no job script")
     script = parse_job_script(text)
     problems: list[str] = []
     got: list[str] = []
+    # sbatch itself refuses these two before reading any directive.
+    if not text.startswith("#!"):
+        problems.append("the first line must be an interpreter line such as #!/bin/bash, or sbatch refuses the script")
+    if "\r\n" in text:
+        problems.append(f"Windows line endings: sbatch refuses them; convert with dos2unix {check.file}")
     ignored = {d.option for d in script.ignored}
 
     def after_command(option: str) -> str:

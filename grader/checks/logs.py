@@ -95,12 +95,13 @@ def log_check(check: s.LogCheck, ctx: CheckContext) -> CheckResult:
     if not stdout_text.strip():
         return failed(check, f"{out.name} is empty: did the run print anything?", names, f"{out.name} empty")
     wants, gots, problems = [], [], []
+    log = parse_training_log(stdout_text, stderr_text)
     for req in check.requires:
         if req == "both_logs":
             wants.append(names)
             gots.append(found)
             continue
-        want, got, problem = _requirement(req, check, parse_training_log(stdout_text, stderr_text))
+        want, got, problem = _requirement(req, check, log)
         wants.append(want)
         gots.append(got)
         if problem:
