@@ -94,7 +94,8 @@ def handin(
         raise UserError("which task? e.g. tutor handin task8.1 (or tutor handin --list)")
     task = ctx.task(task_id)
     submission = submission_dir(task, ctx.workspace_root, path)
-    err.print(f"Checking {task.id} in {submission} before handing it in…", highlight=False)
+    if err.is_terminal:
+        err.print(f"Checking {task.id} in {submission} before handing it in…", highlight=False)
     result = hand_in(task, submission, ctx.config, anyway)
     written, check = result.written, result.check
     size = sum(f.size for f in written.manifest.files)

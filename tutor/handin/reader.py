@@ -157,8 +157,8 @@ def _inspect(fd: int, view: AttemptView, owner: int, copy_to: Optional[Path]) ->
         view.problems.append(f"{MANIFEST_NAME} names uid {manifest.uid}, but the folder is uid {owner}'s")
     skew = sealed - manifest.created_at
     if skew > CLOCK_TOLERANCE:
-        view.problems.append(f"the attempt folder last changed {human_delta(skew)} after it was "
-                             "written (re-sealed or altered after hand-in)")
+        view.problems.append(f"the attempt folder's time is {human_delta(skew)} later than the "
+                             "manifest's time (re-sealed after hand-in, or a wrong clock)")
     elif -skew > CLOCK_TOLERANCE:
         view.problems.append(f"the hand-in clock was {human_delta(skew)} ahead of the filesystem's")
     for item in manifest.files:
