@@ -143,3 +143,17 @@ def _replicate(plan: list[dict]) -> None:
 if __name__ == "__main__":
     command, payload = sys.argv[1], json.loads(sys.argv[2])
     {"train": _train, "replicate": _replicate}[command](payload)
+
+
+try:
+    import pytest
+except ImportError:  # pragma: no cover - used as a script in the training child
+    pytest = None
+
+if pytest is not None:
+
+    @pytest.fixture(scope="session")
+    def trained(tmp_path_factory) -> dict[str, Path]:
+        """Three real trained variants, trained once per session (shared by the batch tests)."""
+        return train_variants(tmp_path_factory.getbasetemp() / "batch-variants",
+                              ["adam-dense", "one-conv", "baseline"])

@@ -19,16 +19,11 @@ import psutil
 import pytest
 
 from tests import batch_support
+from tests.batch_support import trained  # noqa: F401  (session fixture)
 from tests.conftest import run_tutor
 from tutor.batch.schemas import GradescopeResults, PrairieLearnResults
 
 pytestmark = pytest.mark.tf
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory) -> dict[str, Path]:
-    return batch_support.train_variants(tmp_path_factory.mktemp("variants"),
-                                        ["adam-dense", "one-conv", "baseline"])
 
 
 def _copy(src: Path, dest: Path) -> Path:

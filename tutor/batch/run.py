@@ -97,14 +97,17 @@ def grade_locally(task: Task, manifest: Manifest, subs: list[Submission], store:
     return pool
 
 
-def collect(task: Task, manifest: Manifest, store: ResultStore) -> list[StoredResult]:
-    """The current result of every submission; one that has none gets an error row."""
+def collect(task: Task, manifest: Manifest, store: ResultStore,
+            reasons: Optional[dict[str, str]] = None) -> list[StoredResult]:
+    """The current result of every submission; one that has none gets an error row (not
+    stored: rerunning the same command grades it)."""
     results = []
     for sub in manifest.submissions:
         found = store.get(sub, manifest.spec_hash)
         if found is None:
-            report = Report.could_not_grade(task.id, "not graded: the batch stopped before it "
-                                            "(rerun the same command to finish)")
+            why = (reasons or {}).get(sub.student, "the batch stopped before it")
+            report = Report.could_not_grade(task.id, f"not graded: {why} (rerun the same "
+                                            "command to grade what is missing)")
             found = _stored(task, manifest.spec_hash, sub, report, Fingerprints(), 0.0)
         results.append(found)
     return results
@@ -146,10 +149,11 @@ def run(options: Options) -> summary.Summary:
         store = ResultStore(out)
         todo = [s for s in manifest.submissions if store.get(s, manifest.spec_hash) is None]
         skipped = len(manifest.submissions) - len(todo)
+        not_graded: dict[str, str] = {}
         if todo and options.slurm:
             from tutor.batch import slurm
 
-            slurm.grade_on_cluster(manifest, todo, options, err)
+            not_graded = slurm.grade_on_cluster(manifest, todo, options, err)
         elif todo:
             progress = batch_progress(err)
             bar = progress.add_task("grading", total=len(todo), rate="", last="")
@@ -164,7 +168,7 @@ def run(options: Options) -> summary.Summary:
             with progress:
                 grade_locally(task, manifest, todo, store, options.workers, options.timeout,
                               options.recycle_after, ctx.data_dir, tick)
-        results = collect(task, manifest, store)
+        results = collect(task, manifest, store, not_graded)
         write_outputs(task, manifest, results, options.formats)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
                                    time.monotonic() - started)
@@ -192,6 +196,9 @@ def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeou
     grade_locally(task, manifest, todo, store, workers, timeout, 0, ctx.data_dir)
     print(f"shard {shard}/{shards}: graded {len(todo)}, already stored {len(share) - len(todo)}",
           flush=True)
+    from tutor.batch.slurm import report_shard_done
+
+    report_shard_done(len(todo), len(share) - len(todo))
     return 0
 
 
