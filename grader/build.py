@@ -6,17 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox.userimport import call_build_model, import_module, is_compiled
+from grader.sandbox.userimport import is_compiled, load_student_model
 from grader.summary import summarize
 
 
 def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Returns {"summary": ModelSummary as dict, "compiled": bool, "loss": str|None}."""
+    """Returns {"summary": ModelSummary as dict, "compiled": bool, "loss": str|None, "device": str}."""
     import keras
+    import tensorflow as tf
 
     cap = args.get("cap_text", "memory")
     keras.utils.set_random_seed(int(args.get("seed", 42)))
-    module = import_module(workdir / "sub", cap_text=cap)
-    model = call_build_model(module, cap_text=cap)
+    model = load_student_model(workdir / "sub", cap_text=cap)
     summary = summarize(model)
-    return {"summary": summary.model_dump(mode="json"), "compiled": is_compiled(model), "loss": summary.loss}
+    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    return {"summary": summary.model_dump(mode="json"), "compiled": is_compiled(model), "loss": summary.loss,
+            "device": device}

@@ -39,6 +39,7 @@ class BuildResult(BaseModel):
     summary: ModelSummary
     compiled: bool
     loss: Optional[str] = None
+    device: str = "CPU"
 
 
 class EvalResult(BaseModel):
@@ -81,7 +82,8 @@ def _job_reason(reply: Reply, who: str) -> str:
     if reply.failure in ("refused", "server"):
         return reason
     if reply.failure == "exit":
-        return f"{who} ended the process ({reason.replace('exited ', '')}); return the model instead of exiting"
+        return (f"{who} ended the process (exit code {reply.exit_code}) before handing back a model; "
+                "remove the exit() / os._exit() call")
     return f"{who} {reason}"
 
 
@@ -204,6 +206,7 @@ class Pipeline:
             outcome.row = _row("model-builds", "build", False, outcome.model_error)
             return outcome
         outcome.summary = result.summary
+        outcome.meta["device"] = result.device
         if result.compiled:
             outcome.row = _row("model-builds", "build", True, f"build_model() returns a compiled model (loss {result.loss})")
         else:

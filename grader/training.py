@@ -16,7 +16,7 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.sandbox.protocol import JobFailure
-from grader.sandbox.userimport import call_build_model, import_module, is_compiled
+from grader.sandbox.userimport import is_compiled, load_student_model
 
 
 class TrainRecord(BaseModel):
@@ -141,8 +141,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     cap = args.get("cap_text", "memory")
     seed = int(args["seed"])
     keras.utils.set_random_seed(seed)
-    module = import_module(workdir / "sub", cap_text=cap)
-    model = call_build_model(module, cap_text=cap)
+    model = load_student_model(workdir / "sub", cap_text=cap)
     if not is_compiled(model):
         raise JobFailure("build_model() returned a model that is not compiled: call model.compile(...) before returning it")
     with np.load(workdir / "in" / "train.npz", allow_pickle=False) as data:

@@ -177,6 +177,7 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
             verdict = _signal_reason(os.WTERMSIG(status), policy, text_tail)
         else:
             code = os.WEXITSTATUS(status) if status is not None else None
+            reply["exit_code"] = code
             verdict = ("exit", f"exited (code {code}) before returning a result")
     reply["failure"], reply["reason"] = verdict
     return reply

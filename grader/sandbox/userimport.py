@@ -6,8 +6,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from grader.sandbox.protocol import JobFailure
 
@@ -26,6 +27,46 @@ def _text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
+MAX_PARAMS = 200_000_000  # 800 MB of float32 weights: far beyond any course model
+
+
+class TooManyParams(BaseException):
+    """Raised from inside Keras' add_weight, past `except Exception` in student code."""
+
+
+@contextmanager
+def param_budget(limit: int = MAX_PARAMS) -> Iterator[None]:
+    """Refuse a model while it is being built, before its weights are allocated, once its
+    parameters would pass `limit` (a model far too large must not take the machine first)."""
+    import keras
+
+    original = keras.layers.Layer.add_weight
+    total = 0
+
+    def add_weight(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal total
+        shape = kwargs.get("shape", args[0] if args else None)
+        try:
+            size = 1
+            for dim in shape or ():
+                size *= int(dim)
+        except (TypeError, ValueError):
+            size = 0
+        total += size
+        if total > limit:
+            raise TooManyParams(
+                f"the model is far too large: layer '{self.name}' would bring it to {total:,} parameters, "
+                f"over the grader's limit of {limit:,}; refused before allocating it"
+            )
+        return original(self, *args, **kwargs)
+
+    keras.layers.Layer.add_weight = add_weight
+    try:
+        yield
+    finally:
+        keras.layers.Layer.add_weight = original
+
+
 def memory_reason(what: str, cap_text: str) -> str:
     return f"{what} ran out of memory under the sandbox's {cap_text} cap: the model (or data) is far too large"
 
@@ -42,6 +83,8 @@ def import_module(folder: Path, file_name: str = "model.py", cap_text: str = "me
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     except SyntaxError as exc:
         raise JobFailure(f"{file_name} line {exc.lineno}: syntax error: {exc.msg}") from None
+    except TooManyParams as exc:
+        raise JobFailure(str(exc)) from None
     except ModuleNotFoundError as exc:
         raise JobFailure(
             f"{file_name} imports '{exc.name}', a module that is not installed here{_where(exc, file_name)}; "
@@ -56,8 +99,15 @@ def import_module(folder: Path, file_name: str = "model.py", cap_text: str = "me
     return module
 
 
+def load_student_model(folder: Path, cap_text: str = "memory") -> Any:
+    """Import model.py and call build_model() under the parameter budget."""
+    with param_budget():
+        module = import_module(folder, cap_text=cap_text)
+        return call_build_model(module, cap_text=cap_text)
+
+
 def call_build_model(module: Any, file_name: str = "model.py", cap_text: str = "memory") -> Any:
-    """build_model() -> a compiled keras.Model, or a JobFailure saying what is wrong."""
+    """build_model() -> a keras.Model, or a JobFailure saying what is wrong."""
     import keras
 
     build = getattr(module, "build_model", None)
@@ -67,6 +117,8 @@ def call_build_model(module: Any, file_name: str = "model.py", cap_text: str = "
         raise JobFailure(f"build_model in {file_name} is a {type(build).__name__}, not a function")
     try:
         model = build()
+    except TooManyParams as exc:
+        raise JobFailure(str(exc)) from None
     except MemoryError:
         raise JobFailure(memory_reason("build_model()", cap_text)) from None
     except SystemExit as exc:

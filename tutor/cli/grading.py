@@ -21,6 +21,10 @@ JSON_HELP = "Print the report as JSON on stdout."
 
 
 def register(app: typer.Typer) -> None:
+    from tutor.doctor import EXTRA_PROBES
+
+    if _sandbox_probe not in EXTRA_PROBES:
+        EXTRA_PROBES.append(_sandbox_probe)
     app.command("check")(check)
     app.command("grade")(grade)
     app.command("train")(train)
@@ -28,6 +32,12 @@ def register(app: typer.Typer) -> None:
 
 
 # ------------------------------------------------------------------------------ helpers
+
+
+def _sandbox_probe() -> list:
+    from grader.sandbox.doctor import sandbox_findings
+
+    return sandbox_findings()
 
 
 def _target(task_id: str, path: Optional[Path]):

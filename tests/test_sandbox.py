@@ -1,0 +1,117 @@
+"""The sandbox itself: what a child sees, and that the fork server outlives what children do."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import ForkServer, Policy, StagingError, copy_submission
+from grader.sandbox.netns import network_can_be_dropped
+from tests.conftest import run_tutor
+
+
+@pytest.fixture(scope="module")
+def server():
+    os.environ["TUTOR_TEST_SECRET"] = "do-not-leak"
+    srv = ForkServer()
+    try:
+        yield srv
+    finally:
+        srv.close()
+        os.environ.pop("TUTOR_TEST_SECRET", None)
+
+
+def probe(server: ForkServer, **policy) -> dict:
+    workdir = server.new_workdir("probe")
+    reply = server.run("probe", workdir, Policy(wall_s=30, **policy))
+    assert reply.ok, reply.reason
+    return {**reply.result, "workdir": str(workdir), "network_dropped": reply.network_dropped}
+
+
+def test_child_gets_private_home_cwd_group_and_clean_env(server):
+    seen = probe(server)
+    workdir = Path(seen["workdir"])
+    assert seen["home"] == str(workdir / "home")
+    assert Path(seen["cwd"]).resolve() == (workdir / "sub").resolve()
+    assert seen["pgid_is_own"] is True
+    assert "TUTOR_TEST_SECRET" not in seen["env_keys"]
+    assert {"OMP_NUM_THREADS", "KERAS_HOME", "HOME"} <= set(seen["env_keys"])
+
+
+def test_child_has_no_network_where_the_platform_allows(server):
+    seen = probe(server)
+    if network_can_be_dropped():
+        assert seen["network_dropped"] is True
+        assert seen["network"] == "unreachable"
+    else:
+        assert seen["network_dropped"] is False
+
+
+def test_network_can_be_left_on_by_policy(server):
+    assert probe(server, network=True)["network_dropped"] is False
+
+
+def write_model(server: ForkServer, code: str) -> Path:
+    workdir = server.new_workdir("build")
+    (workdir / "sub" / "model.py").write_text(code)
+    return workdir
+
+
+def test_server_survives_a_crashing_child(server):
+    pid = server.ensure().pid
+    workdir = write_model(server, "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    reply = server.run("build", workdir, Policy(wall_s=30))
+    assert not reply.ok and reply.failure == "crash" and "SIGSEGV" in reply.reason
+    assert server.ensure().pid == pid  # the same server, no new TensorFlow import
+    assert probe(server)["pgid_is_own"]
+
+
+def test_cpu_time_limit(server):
+    workdir = write_model(server, "while True:\n    pass\n")
+    reply = server.run("build", workdir, Policy(wall_s=30, cpu_s=1))
+    assert not reply.ok and reply.failure == "cpu"
+
+
+def test_child_that_kills_the_server_spoils_only_its_own_job(server):
+    workdir = write_model(server, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+    reply = server.run("build", workdir, Policy(wall_s=30))
+    assert not reply.ok and reply.failure == "server"
+    starts = server.starts
+    assert probe(server)["pgid_is_own"]  # restarted on demand
+    assert server.starts == starts + 1
+
+
+def test_copy_refuses_symlinks_that_leave_the_folder(tmp_path):
+    src = tmp_path / "sub"
+    src.mkdir()
+    (src / "model.py").write_text("x = 1\n")
+    (src / "data.txt").symlink_to(src / "model.py")  # inside: copied as a file
+    (src / "__pycache__").mkdir()
+    (src / "__pycache__" / "junk.pyc").write_bytes(b"\0")
+    copied = copy_submission(src, tmp_path / "copy1")
+    assert sorted(copied) == ["data.txt", "model.py"]
+    assert not (tmp_path / "copy1" / "data.txt").is_symlink()
+    (src / "secrets").symlink_to("/etc")
+    with pytest.raises(StagingError, match="outside the submission folder"):
+        copy_submission(src, tmp_path / "copy2")
+
+
+def test_copy_refuses_a_huge_folder(tmp_path):
+    src = tmp_path / "sub"
+    src.mkdir()
+    (src / "model.py").write_text("x = 1\n")
+    (src / "dump.bin").write_bytes(b"\0" * 2048)
+    with pytest.raises(StagingError, match="keep only your code"):
+        copy_submission(src, tmp_path / "copy", max_bytes=1024)
+
+
+def test_doctor_reports_whether_the_network_can_be_dropped():
+    result = run_tutor("doctor", "--no-tf", "--json")
+    findings = [f for f in json.loads(result.stdout) if f["area"] == "sandbox"]
+    assert findings, result.stdout
+    expected = "without network" if network_can_be_dropped() else "keeps the network"
+    assert expected in findings[0]["message"]
