@@ -89,6 +89,7 @@ def test_own_script_warnings_are_kept():
 
 
 def test_keras2_gpu_job_log():
+    # gpu_tf211.* are RECONSTRUCTED (no GPU here): see fixtures/logs/README.md.
     out, err = logs("gpu_tf211")
     log = parse_training_log(out, err)
     assert log.gpu_used
@@ -129,3 +130,16 @@ def test_unknown_length_epochs_and_keras_userwarnings():
         assert log.epochs[1].accuracy == pytest.approx(0.7743)
     assert len(log.warnings) == 2 and "ran out of data" in log.warnings[1]
     assert filter_noise(err) == ""
+
+
+def test_keras2_verbose2_epoch_lines():
+    # Keras 2's verbose=2 format (TF 2.4-2.15), as in older course containers.
+    out = (
+        "Epoch 1/2\n600/600 - 5s - loss: 0.7312 - accuracy: 0.7954 - val_loss: 0.31 - val_accuracy: 0.91 - 5s/epoch - 8ms/step\n"
+        "Epoch 2/2\n600/600 - 2s - loss: 0.2598 - accuracy: 0.9226 - val_loss: 0.21 - val_accuracy: 0.94 - 2s/epoch - 3ms/step\n"
+        "313/313 - 1s - loss: 0.0962 - accuracy: 0.9704 - 741ms/epoch - 2ms/step\n"
+    )
+    log = parse_training_log(out)
+    assert log.verbose == 2
+    assert [(e.seconds, e.seconds_per_step, e.val_accuracy) for e in log.epochs] == [(5.0, 0.008, 0.91), (2.0, 0.003, 0.94)]
+    assert log.test_accuracy == pytest.approx(0.9704) and log.test_accuracy_source == "evaluate"
