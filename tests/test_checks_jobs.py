@@ -120,3 +120,10 @@ def test_sbatch_refusals_are_caught_before_submitting(tmp_path):
     assert dos.status == "failed" and "dos2unix MNIST.slurm" in dos.message
     no_shebang = run("task8.4", submission=job_folder(tmp_path, book.split("\n", 1)[1]))["job-script"]
     assert no_shebang.status == "failed" and "#!/bin/bash" in no_shebang.message
+
+
+def test_default_slurm_output_name_is_explained(tmp_path):
+    shutil.copy(FIXTURES / "gpu_tf211.out", tmp_path / "slurm-1234.out")
+    result = run("task8.4", submission=tmp_path)["job-logs"]
+    assert result.status == "failed" and "found slurm-1234.out" in result.message
+    assert "#SBATCH --output=%x.%j.out" in result.message

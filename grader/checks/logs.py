@@ -83,6 +83,12 @@ def log_check(check: s.LogCheck, ctx: CheckContext) -> CheckResult:
             if "*" not in check.stdout
             else "submit the job with sbatch and keep the .out/.err files it writes (its --output/--error) here"
         )
+        defaults = [p.name for p in matching_files(ctx.submission, "slurm-*.out")]
+        if defaults and "*" in check.stdout:
+            how = (
+                f"found {defaults[0]}, SLURM's default name: add #SBATCH --output=%x.%j.out and "
+                "--error=%x.%j.err so the job's name is in them and stderr has its own file"
+            )
         return failed(
             check,
             f"missing {', '.join(missing)} in {ctx.submission}: {how}",
