@@ -127,3 +127,9 @@ def test_default_slurm_output_name_is_explained(tmp_path):
     result = run("task8.4", submission=tmp_path)["job-logs"]
     assert result.status == "failed" and "found slurm-1234.out" in result.message
     assert "#SBATCH --output=%x.%j.out" in result.message
+
+
+def test_placeholders_left_from_the_book_fail(tmp_path):
+    book = (SOLUTIONS / "task8.4" / "MNIST.slurm").read_text().replace("course00", "<group>")
+    result = run("task8.4", submission=job_folder(tmp_path, book))["job-script"]
+    assert result.status == "failed" and "line 10 still has the placeholder <group>" in result.message

@@ -137,6 +137,23 @@ def gpus_requested(script: JobScript) -> Optional[int]:
     return None
 
 
+PLACEHOLDER = re.compile(r"<(?:group|account|user|project|your[\w -]*|[A-Z_]+)>")
+
+
+def placeholders(text: str) -> list[tuple[int, str]]:
+    """Template placeholders such as `<group>` left in directives or commands (in bash,
+    `<group>` is even a redirection). Comment lines other than #SBATCH are ignored."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("#") and not stripped.startswith("#SBATCH"):
+            continue
+        match = PLACEHOLDER.search(stripped)
+        if match:
+            found.append((number, match[0]))
+    return found
+
+
 def runs_script(script: JobScript, name: str) -> Optional[int]:
     """The line of the first command that runs `name`, if any."""
     pattern = re.compile(rf"(^|[\s/'\"]){re.escape(name)}($|[\s'\";])")
@@ -181,6 +198,9 @@ def job_script_check(check: s.JobScriptCheck, ctx: CheckContext) -> CheckResult:
             )
         return ""
 
+    for number, where in placeholders(text):
+        problems.append(f"line {number} still has the placeholder {where}: put in your course's real value")
+        break
     if check.nodes is not None:
         value = script.get("nodes")
         nodes = int(value.split("-")[0]) if value and value.split("-")[0].isdigit() else None
