@@ -40,7 +40,7 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
     want = list(check.shape)
     display_want = want if (want and want[0] is None) else [None, *want]
     if without_batch(got, want) == want:
-        return passed(check, f"{which} shape {shape_text(got)}", shape_text(display_want), shape_text(got))
+        return passed(check, f"{which} shape {shape_text(got)}", display_want, got)
     hint = {
         "input": "set keras.Input(shape=...) to the shape the data arrives in",
         "output": "the last layer needs one unit per class",
@@ -48,8 +48,8 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
     return failed(
         check,
         f"{which} shape is {shape_text(got)}, expected {shape_text(display_want)}: {hint}",
-        shape_text(display_want),
-        shape_text(got),
+        display_want,
+        got,
     )
 
 
