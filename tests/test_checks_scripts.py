@@ -111,3 +111,8 @@ def test_the_script_is_never_run(tmp_path):
     source = f"open({str(marker)!r}, 'w').write('x')\n" + SOLUTION.read_text()
     run("task8.2", submission=submit(tmp_path, source))
     assert not marker.exists()
+
+
+def test_trap_names_the_call_in_got(tmp_path):
+    result = run("task8.2", submission=submit(tmp_path, BOOK_KERAS2))["offline-data"]
+    assert result.actual == "line 10: mnist.load_data(path='/gpfs/scratch/group/mnist.npz')"

@@ -60,6 +60,7 @@ class Script:
     file: str
     tree: ast.Module
     lines: list[str]
+    source: str = ""
     calls: list[Call] = field(default_factory=list)
     model_classes: list[str] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
@@ -79,7 +80,7 @@ def dotted(node: ast.AST) -> Optional[str]:
 
 def analyse(file: str, source: str) -> Script:
     tree = ast.parse(source, filename=file)
-    script = Script(file=file, tree=tree, lines=source.splitlines())
+    script = Script(file=file, tree=tree, lines=source.splitlines(), source=source)
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -105,9 +106,13 @@ def analyse(file: str, source: str) -> Script:
     return script
 
 
+def _code(script: Script, node: ast.AST, limit: int = 70) -> str:
+    code = " ".join((ast.get_source_segment(script.source, node) or "").split())
+    return code if len(code) <= limit else code[: limit - 1] + "…"
+
+
 def _where(script: Script, node: ast.AST) -> str:
-    line = script.lines[node.lineno - 1].strip() if node.lineno <= len(script.lines) else ""
-    return f"{script.file} line {node.lineno}: `{line[:80]}`"
+    return f"{script.file} line {node.lineno}: `{_code(script, node)}`"
 
 
 def _literal(node: Optional[ast.AST]) -> Optional[str]:
@@ -245,6 +250,11 @@ def script_check(check: s.ScriptCheck, ctx: CheckContext) -> CheckResult:
         return passed(check, f"{check.file}: {want}", want, want)
     got = ", ".join(LABELS[r] for r, why in problems if not why) or "none of these"
     if len(missing) == 1:
+        line = re.search(r"line (\d+): `([^`]*)`", missing[0][1])
+        if line and len(check.requires) == 1:
+            got = f"line {line[1]}: {line[2]}"
+        elif len(check.requires) == 1:
+            got = "not found"
         return failed(check, missing[0][1], want, got)
     labels = ", ".join(LABELS[r] for r, _ in missing)
     return failed(check, f"missing {labels}. First: {missing[0][1]}", want, got)
