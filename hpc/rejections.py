@@ -28,6 +28,11 @@ RULES: list[tuple[str, str, str]] = [
         "more CPUs per task ({cpus}) than a node has",
         "lower cpus_per_task in your cluster profile (`sinfo -o %c` shows CPUs per node)",
     ),
+    (  # before the generic 'node configuration' message sbatch adds to it
+        r"Memory specification can not be satisfied|mem.*exceed",
+        "memory '{mem}' cannot be satisfied by any node",
+        "lower `mem` in your cluster profile, or remove it to get the default",
+    ),
     (
         r"Requested node configuration is not available",
         "no node has what the job asks for (likely {gpus} GPU(s) or {cpus} CPUs)",
@@ -42,11 +47,6 @@ RULES: list[tuple[str, str, str]] = [
         r"Requested time limit is invalid|time limit.*exceeds",
         "--time {time} is over the partition's limit",
         "ask for less time with --time HH:MM:SS (`sinfo -o '%P %l'` shows limits)",
-    ),
-    (
-        r"Memory specification can not be satisfied|mem.*exceed",
-        "memory '{mem}' cannot be satisfied by any node",
-        "lower `mem` in your cluster profile, or remove it to get the default",
     ),
     (
         r"QOSMaxGRESPerJob|QOSMaxTRES|MaxTRES",

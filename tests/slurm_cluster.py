@@ -12,7 +12,7 @@ slurmdbd, account `tutor-class` with user root and QOS `normal` + `acc_debug`
 (MaxWall 02:00:00, DenyOnLimit).
 
 Run it by hand: `python tests/slurm_cluster.py` starts it and prints the `SLURM_CONF` to
-export; Ctrl-C stops it.
+export; Ctrl-C (or SIGTERM to its pid) stops it.
 """
 
 from __future__ import annotations
@@ -99,7 +99,9 @@ class SlurmCluster:
         return self
 
     def stop(self) -> None:
-        """Stop exactly the daemons this object started, newest first, and reap them."""
+        """Stop exactly the daemons this object started, newest first, and reap them. Jobs
+        still running are cancelled first, while slurmd is there to end their job steps."""
+        self._drain()
         for name in reversed(list(self.procs)):
             proc = self.procs.pop(name)
             if proc.poll() is None:
@@ -109,8 +111,22 @@ class SlurmCluster:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=15)
-        # Job steps slurmd started and that outlived it (a cancelled job's children).
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def _drain(self, timeout: float = 30.0) -> None:
+        alive = all(n in self.procs and self.procs[n].poll() is None for n in ("slurmctld", "slurmd"))
+        if not alive:
+            return
+        try:
+            self.run("scancel", f"--user={self.user}", check=False, timeout=10)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                queue = self.run("squeue", "--noheader", check=False, timeout=10)
+                if queue.returncode != 0 or not queue.stdout.strip():
+                    return
+                time.sleep(0.5)
+        except (subprocess.TimeoutExpired, OSError):
+            return
 
     def __enter__(self) -> "SlurmCluster":
         return self.start()
@@ -302,7 +318,12 @@ class SlurmCluster:
         self._wait("slurmctld", idle, timeout=60, what="(node not idle)")
 
 
+def _interrupt(signum, frame):  # pragma: no cover - manual use
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":  # pragma: no cover - manual use
+    signal.signal(signal.SIGTERM, _interrupt)  # background shells ignore SIGINT
     cluster = SlurmCluster().start()
     print(f"export SLURM_CONF={cluster.conf}")
     try:
