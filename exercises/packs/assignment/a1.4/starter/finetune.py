@@ -2,7 +2,7 @@
 MobileNetV2 base unfrozen, and record the run for task 1.5.
 
 Run it on a GPU node after `tutor submit a1.4` has written model.keras:
-    python finetune.py [--epochs 2] [--top 30] [--data /path/to/mnist.npz]
+    python finetune.py [--epochs 2] [--top 30] [--data /path/to/mnist.npz] [--limit N]
 Writes finetuned.keras and finetuned.train.json next to this file.
 """
 
@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--data")
+    parser.add_argument("--limit", type=int, help="train on the first N images only (a quick smoke test)")
     args = parser.parse_args()
 
     keras.utils.set_random_seed(42)
@@ -86,6 +87,8 @@ def main() -> None:
     times = EpochTimes()
     started = time.monotonic()
     train, held_out = slice(0, 55000), slice(55000, 60000)  # never validate on the test set
+    if args.limit:
+        train, held_out = slice(0, args.limit), slice(55000, 55000 + max(args.limit // 10, 100))
     history = model.fit(
         dataset(x_train[train], y_train[train], args.batch_size, True),
         validation_data=dataset(x_train[held_out], y_train[held_out], 256, False),
