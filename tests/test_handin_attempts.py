@@ -236,3 +236,25 @@ def test_handin_without_an_area_says_what_to_do(isolated_home, tmp_path):
     assert done.returncode == 2 and "tutor course init" in one_line(done.stderr)
     done = run_tutor("handin", "task7.1")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_collect_is_not_stalled_by_a_fifo_or_fed_a_grown_file(course, tmp_path):
+    """A student who swaps a handed-in file for a FIFO (which would block a plain open) or a
+    much bigger file gets a flagged row; collect neither hangs nor copies the impostor."""
+    sub = write_submission(tmp_path / "sub")
+    assert run_tutor("handin", "hand9.1", "--path", str(sub)).returncode == 0
+    attempt = course / "root" / "hand9.1" / "attempt-001"
+    os.chmod(attempt, 0o750)
+    (attempt / "answer.py").unlink()
+    os.mkfifo(attempt / "answer.py")
+    (attempt / "run.1.out").chmod(0o640)
+    (attempt / "run.1.out").write_bytes(b"x" * 3_000_000)
+    os.chmod(attempt, 0o550)
+    out = tmp_path / "out"
+    done = run_tutor("collect", "hand9.1", "--out", str(out), timeout=60)
+    assert done.returncode == 1, done.stderr
+    row = json.loads((out / ".collect.json").read_text())["rows"][0]
+    assert any(p.startswith("attempt 1: answer.py: not a regular file") for p in row["problems"]), row["problems"]
+    assert any("run.1.out is 3000000 bytes, not the" in p for p in row["problems"]), row
+    assert not (out / "root" / "run.1.out").exists() and not (out / "root" / "answer.py").exists()
+    assert (out / "root" / "NOTES.md").read_text() == "What I did and why.\n"

@@ -4,6 +4,7 @@ filesystem's clock, and every change after hand-in (or hostile link) reported, n
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from datetime import datetime, timezone
 
@@ -36,8 +37,7 @@ def set_deadline_now(course, task):
     time.sleep(1.1)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     done = course.run_as(course.instructor, "course", "init", str(course.area), "--group",
-                         course.instructors, "--students", course.students_group,
-                         "--deadline", f"{task}={now}")
+                         course.instructors, "--deadline", f"{task}={now}")
     assert done.returncode == 0, done.stderr
     time.sleep(1.1)
 
@@ -51,6 +51,8 @@ def test_collect_latest_and_latest_on_time_into_the_batch_layout(course):
     hand_in(course, s1, "hand9.1", "print('s1 first')\n")
     hand_in(course, s2, "hand9.1", "print('s2 first')\n")
     set_deadline_now(course, "hand9.1")
+    assert f"group:{course.students_group}:-wx" in subprocess.run(  # kept by the re-run
+        ["getfacl", "-p", str(course.area)], capture_output=True, text=True).stdout
     late = hand_in(course, s2, "hand9.1", "print('s2 second')\n")
     assert "attempt 2" in late.stdout and "LATE by" in late.stdout  # said at once, not refused
 
@@ -94,9 +96,9 @@ def test_changes_after_hand_in_are_reported_and_links_never_followed(course):
     set_deadline_now(course, "hand9.2")
     a1 = f"{course.area}/{s1.name}/hand9.2/attempt-001"
     a2 = f"{course.area}/{s2.name}/hand9.2/attempt-001"
-    # s1 makes a file writable and edits it in place.
+    # s1 makes a file writable and edits it in place (same size, other bytes).
     course.py_as(s1, f"import os; os.chmod('{a1}/answer.py', 0o640); "
-                     f"open('{a1}/answer.py', 'a').write('# improved\\n'); print('{{}}')")
+                     f"open('{a1}/answer.py', 'r+b').write(b'#'); print('{{}}')")
     # s2 forges a whole attempt after the deadline: new answer, a matching manifest, modes
     # sealed again, and every timestamp a user can set put back to before the deadline.
     forge = f"""

@@ -162,6 +162,16 @@ def test_the_instructors_read_everything_and_change_nothing(course):
     assert result["wrote"] == "Permission denied"
 
 
+def test_doctor_tells_each_user_their_place(course):
+    s1 = course.students[0]
+    student = course.run_as(s1, "doctor", "--no-tf", "--json")
+    instructor = course.run_as(course.instructor, "doctor", "--no-tf", "--json")
+    mine = [f for f in json.loads(student.stdout) if f["area"] == "handin"]
+    theirs = [f for f in json.loads(instructor.stdout) if f["area"] == "handin"]
+    assert mine[0]["level"] == "ok" and "yours alone" in mine[0]["message"], mine
+    assert theirs[0]["level"] == "ok" and "you are an instructor" in theirs[0]["message"], theirs
+
+
 def test_a_squatted_name_is_refused_and_reported(course):
     s1, _, s3 = course.students
     squat = course.py_as(s1, f"import os, json; os.mkdir({str(course.area / s3.name)!r}, 0o777); print('{{}}')")

@@ -10,6 +10,11 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
+    from tutor.doctor import EXTRA_PROBES
+    from tutor.handin.probe import handin_findings
+
+    if handin_findings not in EXTRA_PROBES:
+        EXTRA_PROBES.append(handin_findings)
     course = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
                          no_args_is_help=True, add_completion=False, rich_markup_mode=None)
     course.command("init")(course_init)
@@ -34,7 +39,7 @@ def course_init(
 ) -> None:
     """Create (or repair) the course's hand-in area and record it, with deadlines, in tutor.toml."""
     from tutor.cli.output import out, warn
-    from tutor.config import find_config_file
+    from tutor.config import find_config_file, load_config_file
     from tutor.context import load_context
     from tutor.errors import UserError
     from tutor.handin.course import update_course_config
@@ -52,8 +57,14 @@ def course_init(
             parsed[task.id] = None if when.strip().lower() == "none" else parse_deadline(when)
         except DeadlineError as exc:
             raise UserError(f"--deadline {task.id}: {exc}") from None
+    folder = folder.expanduser().absolute()
+    target = (config or find_config_file() or folder / "tutor.toml").expanduser().absolute()
+    if students is None and target.is_file():
+        # Re-running init (e.g. to change a deadline) keeps the students group already set.
+        existing = load_config_file(target)
+        if existing.handin_dir == folder and existing.handin_students:
+            students = existing.handin_students
     report = init_area(folder, group, students)
-    target = (config or find_config_file() or report.path / "tutor.toml").expanduser().absolute()
     values: dict = {"handin_dir": str(report.path), "handin_group": group}
     if students is not None:
         values["handin_students"] = students

@@ -175,22 +175,31 @@ def own_folder(parent: Path, name: str, expected_gid: int, area: Path) -> Path:
                             "add you to the course's students group") from None
         except OSError as exc:
             raise write_error(exc, path) from None
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        raise UserError(f"{path} is not a folder (a link or file is in the way): tell your instructor")
-    if st.st_uid != os.geteuid():
-        raise UserError(f"{path} belongs to {user_name(st.st_uid)}, not you: tell your instructor "
-                        "(someone took your name in the hand-in area)")
-    if st.st_gid != expected_gid:
-        raise UserError(f"{path} has group {_group_name(st.st_gid)}, not the instructors' group "
-                        f"{_group_name(expected_gid)}, so they could not read your work: tell your instructor")
-    if st.st_mode & 0o007:
-        raise UserError(f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}): "
-                        f"run `chmod o= {path}` and hand in again")
+    problem = folder_problem(path, expected_gid)
+    if problem:
+        raise UserError(problem)
     return path
 
 
-def _group_name(gid: int) -> str:
+def folder_problem(path: Path, expected_gid: int) -> Optional[str]:
+    """What is wrong with one of our folders in the area (None: it is ours, closed, readable
+    by the instructors), saying what to do."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        return f"{path} is not a folder (a link or file is in the way): tell your instructor"
+    if st.st_uid != os.geteuid():
+        return (f"{path} belongs to {user_name(st.st_uid)}, not you: tell your instructor "
+                "(someone took your name in the hand-in area)")
+    if st.st_gid != expected_gid:
+        return (f"{path} has group {group_name(st.st_gid)}, not the instructors' group "
+                f"{group_name(expected_gid)}, so they could not read your work: tell your instructor")
+    if st.st_mode & 0o007:
+        return (f"{path} is open to other users (mode {stat.S_IMODE(st.st_mode):o}): "
+                f"run `chmod o= {path}` and hand in again")
+    return None
+
+
+def group_name(gid: int) -> str:
     try:
         return grp.getgrgid(gid).gr_name
     except KeyError:

@@ -28,7 +28,8 @@ MAX_MANIFEST_BYTES = 1 << 20
 # filesystem's time means the clock was wrong or the attempt was re-sealed later.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
+# O_NONBLOCK: a FIFO planted in place of a file must not hang the instructor's collect.
+OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
 
 
 class Unsafe(Exception):
@@ -45,12 +46,12 @@ def open_dir(name: str, dir_fd: Optional[int], owner: int) -> int:
         fd = os.open(name, OPEN_DIR, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-            raise Unsafe(f"{name} is a symbolic link or not a folder") from None
+            raise Unsafe("a symbolic link or not a folder") from None
         raise
     st = os.fstat(fd)
     if st.st_uid != owner:
         os.close(fd)
-        raise Unsafe(f"{name} is not owned by the student whose folder it is in")
+        raise Unsafe("not owned by the student whose folder it is in")
     return fd
 
 
@@ -65,7 +66,7 @@ def open_file(rel: str, dir_fd: int, owner: int) -> tuple[int, os.stat_result]:
             fd = os.open(parts[-1], OPEN_FILE, dir_fd=fds[-1])
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise Unsafe(f"{rel} is a symbolic link") from None
+                raise Unsafe("a symbolic link") from None
             raise
     finally:
         for extra in fds[1:]:
@@ -73,7 +74,7 @@ def open_file(rel: str, dir_fd: int, owner: int) -> tuple[int, os.stat_result]:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode) or st.st_uid != owner:
         os.close(fd)
-        raise Unsafe(f"{rel} is not a regular file of the student's")
+        raise Unsafe("not a regular file of the student's")
     return fd, st
 
 
@@ -162,7 +163,7 @@ def _inspect(fd: int, view: AttemptView, owner: int, copy_to: Optional[Path]) ->
     elif -skew > CLOCK_TOLERANCE:
         view.problems.append(f"the hand-in clock was {human_delta(skew)} ahead of the filesystem's")
     for item in manifest.files:
-        problem, changed = _check_file(fd, item.path, item.sha256, sealed, owner, copy_to)
+        problem, changed = _check_file(fd, item.path, item.size, item.sha256, sealed, owner, copy_to)
         if problem:
             view.problems.append(problem)
         if changed is not None and changed > sealed:
@@ -176,7 +177,7 @@ def _later(view: AttemptView, when: datetime) -> None:
     view.changed_at = max(when, view.changed_at or when)
 
 
-def _check_file(dir_fd: int, rel: str, sha256: str, sealed: datetime, owner: int,
+def _check_file(dir_fd: int, rel: str, size: int, sha256: str, sealed: datetime, owner: int,
                 copy_to: Optional[Path]) -> tuple[Optional[str], Optional[datetime]]:
     """(what is wrong with one listed file or None, its ctime), copying it if asked."""
     try:
@@ -185,6 +186,10 @@ def _check_file(dir_fd: int, rel: str, sha256: str, sealed: datetime, owner: int
         return f"{rel} is missing (removed after hand-in)", None
     except (Unsafe, OSError) as exc:
         return f"{rel}: {_why(exc)}", None
+    if st.st_size != size:  # neither read nor copied: it could be anything, of any size
+        os.close(fd)
+        return (f"{rel} is {st.st_size} bytes, not the {size} in the manifest (changed after "
+                "hand-in; not collected)"), ctime(st)
     digest = hashlib.sha256()
     out = None
     try:

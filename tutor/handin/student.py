@@ -122,9 +122,9 @@ def hand_in(task: Task, submission: Path, config: CourseConfig, anyway: bool,
         check = run_check(task, submission, config.data_dir)
     blocked = check_blocks(check)
     if blocked and not anyway:
-        lines = blocked.splitlines()
-        raise UserError(f"{task.id}: {lines[0]} fix them (tutor check {task.id}) or hand in "
-                        "anyway with --anyway; nothing was handed in\n" + "\n".join(lines[1:]))
+        head, *details = blocked.splitlines()
+        raise UserError(f"{task.id}: {head.rstrip(':')}; fix that (tutor check {task.id}) or hand in "
+                        "anyway with --anyway; nothing was handed in\n" + "\n".join(details))
     deadline = deadline_of(config, task.id)
     uid, me = os.geteuid(), user_name()
 
