@@ -36,7 +36,11 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], bool], timeout: float =
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            app = pilot.app
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; "
+                                 f"notices: {getattr(app, 'notices', None)}; "
+                                 f"jobs: {getattr(app, 'jobs', None)}; "
+                                 f"jobs error: {getattr(app, 'jobs_error', None)}")
         await pilot.pause(0.1)
 
 

@@ -112,7 +112,11 @@ class TutorApp(App[None]):
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
             self._poll_timer.stop()
-        self._poll_timer = self.set_timer(delay, self._poll_jobs)
+            self._poll_timer = None
+        if delay <= 0:
+            self._poll_jobs()
+        else:
+            self._poll_timer = self.set_timer(delay, self._poll_jobs)
 
     @work(exclusive=True, group="jobs-poll", exit_on_error=False)
     async def _poll_jobs(self) -> None:

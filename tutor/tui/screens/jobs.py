@@ -102,8 +102,8 @@ class JobsScreen(Screen):
         else:
             status.set_class(False, "-error")
             active = sum(job.active for job in jobs)
-            status.update(f"{len(jobs)} jobs, {active} queued or running · refreshes on its own "
-                          "(r now) · f noise filter: " + ("on" if self.filtered else "off"))
+            status.update(f"{len(jobs)} jobs · {active} active · auto-refresh (r now) · "
+                          "noise filter " + ("on" if self.filtered else "off"))
         target = keep or self._preferred(jobs)
         if target is not None and table.row_count:
             try:
@@ -160,7 +160,7 @@ class JobsScreen(Screen):
     def render_log(self) -> None:
         text = self.stdout
         if self.stderr:
-            text += ("\n" if text and not text.endswith("\n") else "") + self.stderr
+            text += ("\n" if text and not text.endswith("\n") else "") + "── stderr ──\n" + self.stderr
         self._write_log(filter_noise(text) if self.filtered else text)
 
     def _write_log(self, text: str) -> None:

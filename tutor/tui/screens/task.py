@@ -154,7 +154,7 @@ class TaskScreen(Screen):
                 return False
             return None if spec.needs_gpu or self.busy else True
         if action in ("submit", "open_job"):
-            if spec.resources is None:
+            if spec.resources is None and spec.kind is not ExerciseKind.model:
                 return False
             return None if action == "submit" and self.busy else True
         if action == "done":

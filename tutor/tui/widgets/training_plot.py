@@ -10,7 +10,10 @@ from tutor.tui.training_log import Series
 class TrainingPlot(PlotextPlot):
     """Call `show(series)`; an empty series shows a short explanation instead."""
 
+    series: Series | None = None
+
     def show(self, series: Series) -> None:
+        self.series = series
         plt = self.plt
         plt.clear_figure()
         if not series.epochs:
