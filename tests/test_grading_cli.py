@@ -64,3 +64,97 @@ def test_check_records_progress(tmp_path):
     listing = json.loads(run_tutor("list", "--json").stdout)
     status = {row["task"]: row["status"] for row in listing}
     assert status["task7.3"] == "checks pass"
+
+
+# ------------------------------------------------------------------------------ author check
+
+
+def test_author_check_every_starter_fails_and_every_solution_passes(tmp_path):
+    """Like rustlings' `dev check`: the book's model tasks, through one long-lived Grader."""
+    from exercises import load_catalog
+    from grader.api import Grader
+
+    catalog = load_catalog()
+    tasks = [t for t in catalog if t.spec.pack == "book" and t.spec.kind.value == "model" and not t.spec.weights]
+    assert {t.id for t in tasks} >= {"task7.2", "task7.3", "task8.1"}
+    with Grader() as grader:
+        for task in tasks:
+            starter = grader.check(task, task.starter)
+            solution = grader.check(task, SOLUTIONS / task.id)
+            assert starter.status == "failed", (task.id, [c.message for c in starter.failed_checks()])
+            assert solution.status == "passed", (task.id, [c.message for c in solution.failed_checks()])
+
+
+# ------------------------------------------------------------------------------ grade and train
+
+
+def test_grade_without_an_artifact_names_the_command(tmp_path):
+    folder = copy_solution("task8.1", tmp_path)
+    result = run_tutor("grade", "task8.1", "--path", str(folder), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    accuracy = {c["id"]: c for c in report["checks"]}["accuracy"]
+    assert accuracy["status"] == "failed" and "tutor train task8.1" in accuracy["message"]
+    assert report["accuracy"] is None and report["model"]["total_params"] == 62346
+
+
+def test_train_one_epoch_writes_artifacts_and_grades(tmp_path):
+    folder = copy_solution("task7.3", tmp_path)
+    result = run_tutor("train", "task7.3", "--path", str(folder), "--epochs", "1", "--json")
+    assert result.returncode in (0, 1), result.stderr
+    assert "epoch 1/1" in result.stderr
+    record = json.loads((folder / "train.json").read_text())
+    assert record["epochs"] == 1 and record["recipe_epochs"] == 5 and record["seed"] == 42
+    assert record["batch_size"] == 32 and record["train_size"] == 60000
+    assert len(record["epoch_times_s"]) == 1 and len(record["history"]["loss"]) == 1
+    assert record["tensorflow"] and record["keras"] and record["device"].startswith(("CPU", "GPU"))
+    report = json.loads(result.stdout)
+    assert report["accuracy"] > 0.9
+    assert report["meta"]["train"]["seed"] == 42 and report["meta"]["seed"] == 42
+    # grading again later uses the artifact alone and gets the same accuracy
+    again = json.loads(run_tutor("grade", "task7.3", "--path", str(folder), "--json").stdout)
+    assert again["accuracy"] == report["accuracy"]
+    assert again["checks"][0]["id"] == "model-loads"
+
+
+def test_train_refuses_a_gpu_task_on_a_machine_without_gpu(tmp_path):
+    folder = copy_solution("task8.5", tmp_path)
+    result = run_tutor("train", "task8.5", "--path", str(folder), env={"CUDA_VISIBLE_DEVICES": ""})
+    assert result.returncode == 2
+    assert "tutor submit task8.5" in result.stderr and "--local" in result.stderr
+    assert not (folder / "model.keras").exists()
+
+
+def test_train_an_uncompiled_model_is_exit_2(tmp_path):
+    folder = tmp_path / "s"
+    shutil.copytree(BOOK / "task7.2" / "starter", folder)
+    result = run_tutor("train", "task7.2", "--path", str(folder), "--epochs", "1")
+    assert result.returncode == 2
+    assert "not compiled" in result.stderr and "Traceback" not in result.stderr
+    assert not (folder / "model.keras").exists()
+
+
+def test_train_a_script_task_is_exit_2(tmp_path):
+    result = run_tutor("train", "task8.2", "--path", str(tmp_path))
+    assert result.returncode == 2 and "no model to train" in result.stderr
+
+
+@pytest.mark.slow
+def test_81_solution_full_recipe_reaches_the_accuracy(tmp_path):
+    """Real training on real MNIST: the 5-epoch recipe, batch 100, seed 42 (about a minute)."""
+    folder = copy_solution("task8.1", tmp_path)
+    result = run_tutor("train", "task8.1", "--path", str(folder), "--json", timeout=1800)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "passed" and report["accuracy"] >= 0.975
+    assert report["meta"]["train"]["epochs"] == 5
+    graded = run_tutor("grade", "task8.1", "--path", str(folder), "--json")
+    assert graded.returncode == 0 and json.loads(graded.stdout)["score"] == 1.0
+
+
+@pytest.mark.slow
+def test_72_solution_full_recipe_reaches_the_chapter_accuracy(tmp_path):
+    folder = copy_solution("task7.2", tmp_path)
+    result = run_tutor("train", "task7.2", "--path", str(folder), "--json", timeout=1800)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["accuracy"] >= 0.85
