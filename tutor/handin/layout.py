@@ -159,7 +159,7 @@ def course_umask() -> Iterator[None]:
         os.umask(old)
 
 
-def own_folder(parent: Path, name: str, expected_gid: int, area: Path) -> Path:
+def own_folder(parent: Path, name: str, expected_gid: int) -> Path:
     """`parent/name` as a folder that is ours, with the course group and no access for others.
 
     Created if missing. Refuses (with what to do) a folder someone else made under our name,

@@ -31,15 +31,13 @@ def area_of(config: CourseConfig) -> Path:
     return config.handin_dir
 
 
-def task_folder(config: CourseConfig, task_id: str, create: bool = True) -> Optional[Path]:
-    """AREA/<me>/<task>: checked to be ours, in the instructors' group, closed to others."""
+def task_folder(config: CourseConfig, task_id: str) -> Path:
+    """AREA/<me>/<task>, made if needed: checked to be ours, in the instructors' group and
+    closed to others."""
     area = area_of(config)
     gid = os.stat(area).st_gid
-    me = user_name()
-    if not create and not (area / me / task_id).is_dir():
-        return None
-    mine = own_folder(area, me, gid, area)
-    return own_folder(mine, task_id, gid, area)
+    mine = own_folder(area, user_name(), gid)
+    return own_folder(mine, task_id, gid)
 
 
 def deadline_of(config: CourseConfig, task_id: str) -> Optional[datetime]:
@@ -116,7 +114,6 @@ def hand_in(task: Task, submission: Path, config: CourseConfig, anyway: bool,
             check: Optional[CheckSummary] = None) -> HandinResult:
     """The whole hand-in; `check` is the summary of a check already run (None: run it now)."""
     folder = task_folder(config, task.id)
-    assert folder is not None
     selection = select(task, submission, config, anyway)
     if check is None:
         check = run_check(task, submission, config.data_dir)
