@@ -47,6 +47,11 @@ class JobInfo:
         return self.state in FINAL_STATES
 
 
+def slurm_verdict(text: str) -> str:
+    line = (text.strip().splitlines() or [""])[-1]
+    return re.sub(r"^sbatch:\s*", "", line).strip()
+
+
 def normalise_state(state: str) -> str:
     """`CANCELLED by 0` -> `CANCELLED`; `COMPLETED+` -> `COMPLETED`."""
     return (state.split() or ["UNKNOWN"])[0].rstrip("+").upper()
@@ -103,6 +108,14 @@ class Slurm:
         if not re.fullmatch(r"\d+", job_id):
             raise HpcError(f"sbatch answered '{proc.stdout.strip()}' instead of a job id", "check `squeue --me`")
         return job_id
+
+    def test_only(self, script: Path, cwd: Path, **request: object) -> str:
+        """`sbatch --test-only`: SLURM's verdict on a request without queuing anything (the
+        "would start at ..." line); a refusal raises `Rejected` as `sbatch()` does."""
+        proc = self._run(["sbatch", "--test-only", str(script)], cwd=cwd)
+        if proc.returncode != 0:
+            raise explain(proc.stderr or proc.stdout, **request)
+        return slurm_verdict(proc.stderr or proc.stdout)
 
     def squeue(self) -> dict[str, JobInfo]:
         """Every queued or running job of this user, array tasks one per line: ONE call."""

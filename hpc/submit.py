@@ -120,6 +120,15 @@ def prepare(
     return Prepared(exercise.id, workspace, resources, spec, name, text, rendered, files, own)
 
 
+def needed_files(prepared: Prepared) -> list[str]:
+    """Files of the student's the job runs: model.py for the runner, else the command's script."""
+    if RUNNER_NAME in shlex.split(prepared.spec.command):
+        return ["model.py"]
+    command = prepared.resources.command
+    first = shlex.split(command)[0] if command else None
+    return [first] if first and first.endswith((".py", ".sh")) else []
+
+
 def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: JobStore) -> JobRecord:
     """Validate, write the files, sbatch (argument list, in the workspace), record the job."""
     if not slurm.available("sbatch"):
@@ -140,6 +149,10 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
         validate(spec, prepared.resources, profile)
         job_name, output, error = spec.job_name, spec.output, spec.error
     workspace = prepared.workspace
+    for needed in needed_files(prepared):
+        if not (workspace / needed).is_file():
+            raise HpcError(f"{needed} is not in {workspace}, so the job would fail at once",
+                           f"write it first (or point --path at the folder that has it)")
     try:
         workspace.mkdir(parents=True, exist_ok=True)
         for name, text in prepared.files.items():
@@ -158,3 +171,15 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
     )
     store.add(record)
     return record
+
+
+def probe_profile(profile: ClusterProfile, slurm: Slurm, workdir: Path, resources: Optional[Resources] = None) -> str:
+    """Ask SLURM (`sbatch --test-only`) whether it would take a job with this profile's
+    account, QOS, partition, CPUs and GPU request; returns its "would start" line."""
+    resources = resources or Resources(job_name="tutor-probe", time="00:05:00", max_time="1-00:00:00")
+    spec = plan("doctor", resources, profile, ["-c", "pass"])
+    validate(spec, resources, profile)
+    script = Path(workdir) / "probe.slurm"
+    script.write_text(render(spec), encoding="utf-8")
+    return slurm.test_only(script, cwd=Path(workdir), account=spec.account, qos=spec.qos, partition=spec.partition,
+                           cpus=spec.cpus_per_task, gpus=spec.gpus, time=spec.time, mem=spec.mem)

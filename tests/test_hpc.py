@@ -268,3 +268,12 @@ def test_logs_and_cancel_of_an_unknown_job_are_one_line():
     for args in (("logs", "4242"), ("cancel", "4242")):
         proc = run_tutor(*args)
         assert proc.returncode == 2 and "no job 4242" in proc.stderr and "tutor jobs" in proc.stderr
+
+
+def test_doctor_warns_about_the_mn5_placeholder(monkeypatch):
+    from tutor.cli.jobs import cluster_probe
+
+    monkeypatch.setenv("TUTOR_PROFILE", "mn5")
+    findings = cluster_probe()
+    assert findings[0].level == "ok" and "mn5" in findings[0].message
+    assert findings[-1].level == "warn" and "<group>" in findings[-1].message and "extends" in findings[-1].fix

@@ -301,6 +301,7 @@ def test_each_rejection_names_slurms_reason_and_the_fix(slurm_cluster, tmp_path,
     spec = task.spec.model_copy(update={"resources": task.spec.resources.model_copy(update=resource_change)})
     profile = load_profile("local").model_copy(update=profile_change)
     store = JobStore(tmp_path / "jobs.json", atomic)
+    (tmp_path / "MNIST.py").write_text("print('never runs')\n")
     prepared = prepare(spec, tmp_path, profile, time=time_limit, starter=task.starter)
     with pytest.raises(Rejected) as info:
         submit(prepared, profile, Slurm(slurm_cluster.env), store)
@@ -327,3 +328,28 @@ def test_timeout_is_reported_with_the_time_limit_message(slurm_cluster, timeout_
     shown = run_tutor("jobs", env={**slurm_cluster.env, "TUTOR_HOME": str(home / "state")})
     assert f"job {record.job_id} (task8.4) ended TIMEOUT" in shown.stdout
     assert "DUE TO TIME LIMIT" in shown.stdout
+
+
+def test_doctor_asks_slurm_about_the_profile(slurm_cluster, isolated_home, tmp_path, monkeypatch):
+    from tutor.cli.jobs import cluster_probe
+
+    for key, value in slurm_cluster.env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "wrong.toml").write_text('extends = "local"\nqos = "acc_nope"\n')
+    configure(isolated_home, profiles_dir=str(tmp_path))
+    good = cluster_probe()
+    assert good[-1].level == "ok" and "would take a job of profile 'local'" in good[-1].message
+    assert "to start at" in good[-1].message  # SLURM's own --test-only answer
+    monkeypatch.setenv("TUTOR_PROFILE", "wrong")
+    bad = cluster_probe()
+    assert bad[-1].level == "error" and "QOS 'acc_nope'" in bad[-1].message
+    queued = slurm_cluster.run("squeue", "--noheader", "--name=tutor-probe").stdout
+    assert queued.strip() == ""  # --test-only queues nothing
+
+
+def test_submitting_without_the_script_the_job_runs_is_refused(slurm_cluster, isolated_home):
+    assert run_tutor("start", "task8.4").returncode == 0  # the starter has no MNIST.py (task 8.2 writes it)
+    proc = run_tutor("submit", "task8.4", env=job_env(slurm_cluster))
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+    assert "MNIST.py is not in" in proc.stderr and "write it first" in proc.stderr
+    assert json.loads(run_tutor("jobs", "--json", env=job_env(slurm_cluster)).stdout) == []
