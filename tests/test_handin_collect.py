@@ -125,9 +125,12 @@ print('{{}}')
     # s3 points their task folder at s1's (readable only by the instructors).
     course.py_as(s3, f"import os; os.umask(0o027); os.mkdir('{course.area}/{s3.name}'); "
                      f"os.symlink('{course.area}/{s1.name}/hand9.2', '{course.area}/{s3.name}/hand9.2'); print('{{}}')")
-    # s4 renames their attempt.
+    # s4 renames their attempt and opens their folder to everyone; s2 shares theirs with s1.
     course.py_as(s4, f"import os; d = '{course.area}/{s4.name}/hand9.2'; "
-                     f"os.rename(d + '/attempt-001', d + '/attempt-002'); print('{{}}')")
+                     f"os.rename(d + '/attempt-001', d + '/attempt-002'); "
+                     f"os.chmod('{course.area}/{s4.name}', 0o755); print('{{}}')")
+    course.py_as(s2, f"import subprocess; subprocess.run(['setfacl', '-m', 'u:{s1.name}:rx', "
+                     f"'{course.area}/{s2.name}'], check=True); print('{{}}')")
 
     out = course.instructor.home / "hand9.2"
     done = collect(course, "hand9.2", "--out", str(out))
@@ -143,6 +146,9 @@ print('{{}}')
     assert any("symbolic link" in p for p in rows[s3.name]["problems"])
     assert not (out / s3.name).exists()  # s1's work never lands in s3's folder
     assert any("folder was renamed" in p for p in rows[s4.name]["problems"])
+    assert any("attempt 1 removed after hand-in" in p for p in rows[s4.name]["problems"])
+    assert any("open to all users (mode 755)" in p for p in rows[s4.name]["problems"])
+    assert any("extra ACL entries" in p for p in rows[s2.name]["problems"])
     assert f"{s1.name}  attempt 1 of 1" in done.stdout and "CHANGED" in done.stdout
 
     on_time = collect(course, "hand9.2", "--out", str(course.instructor.home / "hand9.2-on-time"), "--on-time")

@@ -16,7 +16,16 @@ from pydantic import BaseModel
 from tutor.errors import UserError
 from tutor.handin.deadlines import lateness
 from tutor.handin.layout import course_umask, user_name
-from tutor.handin.reader import OPEN_DIR, AttemptView, Unsafe, attempt_entries, inspect_attempt, open_dir
+from tutor.handin.reader import (
+    OPEN_DIR,
+    AttemptView,
+    Unsafe,
+    attempt_entries,
+    gaps,
+    inspect_attempt,
+    open_dir,
+    sharing,
+)
 from tutor.state.atomic import write_json_atomic
 
 REPORT_NAME = ".collect.json"
@@ -120,6 +129,11 @@ def _collect_one(area_fd: int, name: str, uid: int, task_id: str, out: Path,
         try:
             entries, odd = attempt_entries(task_fd)
             row.problems.extend(odd)
+            row.problems.extend(filter(None, (sharing(student_fd, f"{name}/"),
+                                              sharing(task_fd, f"{name}/{task_id}/"))))
+            removed = gaps([n for n, _ in entries])
+            if removed:
+                row.problems.append(f"attempt {', '.join(map(str, removed))} removed after hand-in")
             row.attempts = len(entries)
             _choose_and_copy(task_fd, entries, uid, row, out, deadline, on_time_only)
         finally:

@@ -78,6 +78,30 @@ def open_file(rel: str, dir_fd: int, owner: int) -> tuple[int, os.stat_result]:
     return fd, st
 
 
+ACL_XATTR = "system.posix_acl_access"
+ACL_BASE_BYTES = 4 + 3 * 8  # header + user::, group::, other:: (no named entries, no mask)
+
+
+def sharing(fd: int, label: str) -> Optional[str]:
+    """Says so if a folder lets other users in (mode bits for others, or named ACL entries):
+    a student can do that to their own folder, and it is worth an instructor's look."""
+    mode = os.fstat(fd).st_mode
+    if mode & 0o007:
+        return f"{label} is open to all users (mode {stat.S_IMODE(mode):o}): others could copy from it"
+    try:
+        acl = os.getxattr(fd, ACL_XATTR)
+    except OSError:
+        return None
+    if len(acl) > ACL_BASE_BYTES:
+        return f"{label} has extra ACL entries (see getfacl): it may be shared with other users"
+    return None
+
+
+def gaps(numbers: list[int]) -> list[int]:
+    """Attempt numbers missing below the highest: attempts removed after hand-in."""
+    return sorted(set(range(1, max(numbers, default=0) + 1)) - set(numbers))
+
+
 @dataclass
 class AttemptView:
     number: int
