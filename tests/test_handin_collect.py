@@ -3,6 +3,7 @@ filesystem's clock, and every change after hand-in (or hostile link) reported, n
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import time
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from tests.conftest import run_tutor
 from tests.handin_env import Course
 
 
@@ -79,6 +81,15 @@ def test_collect_latest_and_latest_on_time_into_the_batch_layout(course):
     assert (course.instructor.home / "on-time" / s2.name / "answer.py").read_text() == "print('s2 first')\n"
     assert any(line.startswith(s2.name) and "attempt 1 of 2" in line and "on time" in line
                for line in on_time.stdout.splitlines())
+
+    # tutor batch grades the collected folder as it is: one row per student id.
+    grades = course.root / "grades"
+    batch = run_tutor("batch", str(out), "--task", "hand9.1", "--out", str(grades),
+                      env={"TUTOR_CONFIG": str(course.config)})
+    assert batch.returncode == 0, batch.stderr
+    with open(grades / "gradebook.csv", newline="") as handle:
+        graded = {row["student"]: row["status"] for row in csv.DictReader(handle)}
+    assert graded == {s1.name: "passed", s2.name: "passed"}
 
     # Collecting again into the same folder refreshes it; a foreign folder is not overwritten.
     again = collect(course, "hand9.1", "--out", str(out))
