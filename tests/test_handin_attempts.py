@@ -203,6 +203,11 @@ def test_a_late_hand_in_is_accepted_and_marked(course, tmp_path):
     assert "LATE by 3 h 0 min" in done.stdout
     listing = run_tutor("handin", "--list")
     assert "attempt 1" in listing.stdout and "LATE by 3 h" in listing.stdout and "intact" in listing.stdout
+    again = json.loads(run_tutor("handin", "hand9.1", "--path", str(sub), "--json").stdout)
+    assert again["attempt"] == 2 and again["late_by_s"] > 3 * 3600 - 60 and len(again["receipt"]) == 12
+    rows = json.loads(run_tutor("handin", "--list", "--json").stdout)
+    assert [(r["attempt"], r["intact"]) for r in rows] == [(1, True), (2, True)]
+    assert rows[1]["receipt"] == again["receipt"] and rows[1]["deadline"].startswith(past[:16])
 
 
 def test_lateness_comes_from_the_filesystem_not_the_students_clock(course, tmp_path, monkeypatch):

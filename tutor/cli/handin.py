@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -88,9 +89,13 @@ def handin(
     anyway: bool = typer.Option(False, "--anyway", help="Hand in even if required checks fail or files are missing."),
     list_: bool = typer.Option(False, "--list", help="Show your attempts (of TASK, or of every task)."),
     path: Optional[Path] = typer.Option(None, "--path", help="Submission folder (default: the task's workspace)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the receipt (or the list) as JSON."),
 ) -> None:
-    """Check your work, then hand in the task's files as a new numbered attempt with a receipt."""
-    from tutor.cli.output import err, out
+    """Check your work, then hand in the task's files as a new numbered attempt with a receipt.
+
+    The hand-in time is the one the filesystem records when the attempt is sealed, not your
+    clock; a late hand-in is accepted and marked late."""
+    from tutor.cli.output import err, out, print_json
     from tutor.context import load_context
     from tutor.errors import UserError
     from tutor.handin.deadlines import show_time, verdict
@@ -99,16 +104,21 @@ def handin(
 
     ctx = load_context()
     if list_:
-        _list_attempts(ctx, ctx.task(task_id).id if task_id else None)
+        _list_attempts(ctx, ctx.task(task_id).id if task_id else None, as_json)
         return
     if task_id is None:
         raise UserError("which task? e.g. tutor handin task8.1 (or tutor handin --list)")
     task = ctx.task(task_id)
     submission = submission_dir(task, ctx.workspace_root, path)
-    if err.is_terminal:
+    if err.is_terminal and not as_json:
         err.print(f"Checking {task.id} in {submission} before handing it in…", highlight=False)
     result = hand_in(task, submission, ctx.config, anyway)
     written, check = result.written, result.check
+    if as_json:
+        print_json(json.dumps(_attempt_json(task.id, written.number, _receipt(written.manifest_bytes),
+                                            written.handed_in_at, None, result.deadline,
+                                            written.manifest, [], str(written.path))))
+        return
     size = sum(f.size for f in written.manifest.files)
     out.print(f"Handed in {task.id}: attempt {written.number}, receipt {_receipt(written.manifest_bytes)}")
     out.print(f"  {len(written.manifest.files)} files, {size / 1e6:.1f} MB -> {written.path}")
@@ -127,10 +137,32 @@ def _receipt(data: bytes) -> str:
     return receipt(data)
 
 
-def _list_attempts(ctx, task_id: Optional[str]) -> None:
+def _attempt_json(task_id, number, receipt, handed_in_at, changed_at, deadline, manifest, problems,
+                  path) -> dict:
+    from tutor.handin.deadlines import lateness
+
+    late = lateness(changed_at or handed_in_at, deadline) if handed_in_at else None
+    return {
+        "task": task_id,
+        "attempt": number,
+        "receipt": receipt,
+        "path": path,
+        "handed_in_at": handed_in_at.isoformat() if handed_in_at else None,
+        "changed_at": changed_at.isoformat() if changed_at else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "late_by_s": late.total_seconds() if late is not None else None,
+        "files": [f.model_dump() for f in manifest.files] if manifest else [],
+        "check": manifest.check.model_dump() if manifest else None,
+        "anyway": manifest.anyway if manifest else None,
+        "intact": not problems and manifest is not None,
+        "problems": problems,
+    }
+
+
+def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
     import os
 
-    from tutor.cli.output import out
+    from tutor.cli.output import out, print_json
     from tutor.handin.deadlines import show_time, verdict
     from tutor.handin.layout import user_name
     from tutor.handin.reader import read_attempts
@@ -138,12 +170,16 @@ def _list_attempts(ctx, task_id: Optional[str]) -> None:
 
     mine = area_of(ctx.config) / user_name()
     tasks = [task_id] if task_id else sorted(os.listdir(mine)) if mine.is_dir() else []
-    shown = 0
+    shown, rows = 0, []
     for tid in tasks:
         deadline = ctx.config.deadlines.get(tid)
         views, odd = read_attempts(mine / tid, os.geteuid())
         for view in views:
             shown += 1
+            rows.append(_attempt_json(tid, view.number, view.receipt, view.handed_in_at, view.changed_at,
+                                      deadline, view.manifest, view.problems, str(mine / tid / view.name)))
+            if as_json:
+                continue
             if view.handed_in_at is None or view.manifest is None:
                 out.print(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}")
                 continue
@@ -152,7 +188,11 @@ def _list_attempts(ctx, task_id: Optional[str]) -> None:
                       f"{show_time(view.handed_in_at, deadline)}  {verdict(view.counted_at, deadline)}  "
                       f"{len(view.manifest.files)} files  {state}")
         for line in odd:
-            out.print(f"{tid}  {line}")
+            if not as_json:
+                out.print(f"{tid}  {line}")
+    if as_json:
+        print_json(json.dumps(rows))
+        return
     if not shown:
         out.print(f"No attempts yet{' for ' + task_id if task_id else ''}: hand in with tutor handin TASK")
 
