@@ -277,3 +277,49 @@ def test_doctor_warns_about_the_mn5_placeholder(monkeypatch):
     findings = cluster_probe()
     assert findings[0].level == "ok" and "mn5" in findings[0].message
     assert findings[-1].level == "warn" and "<group>" in findings[-1].message and "extends" in findings[-1].fix
+
+
+@pytest.mark.parametrize("state,code,tail", [
+    ("OUT_OF_MEMORY", "0:125", "slurmstepd: error: Detected 1 oom_kill event in StepId=77.batch."),
+    ("NODE_FAIL", "0:0", "slurmstepd: error: *** JOB 77 ON gs01r2b05 CANCELLED DUE TO NODE FAILURE ***"),
+])
+def test_bad_final_states_show_exit_code_and_error_tail(isolated_home, state, code, tail):
+    workspace = isolated_home / "work" / "task8.4"
+    workspace.mkdir(parents=True)
+    (workspace / "MNIST.77.err").write_text("I0000 00:00:1795320496.261526    9459 port.cc:153] oneDNN custom "
+                                            "operations are on.\nEpoch 1/5\n" + tail + "\n")
+    store = JobStore(isolated_home / "state" / "jobs.json", atomic)
+    store.add(_record("77").model_copy(update={"workspace": workspace, "state": state, "exit_code": code}))
+    proc = run_tutor("jobs", env={"PATH": str(isolated_home)})  # final: no SLURM call needed
+    assert proc.returncode == 0, proc.stderr
+    assert f"job 77 (task8.4) ended {state}, exit code {code}; MNIST.77.err ends:" in proc.stdout
+    assert tail in proc.stdout and "oneDNN" not in proc.stdout
+    assert json.loads(run_tutor("jobs", "--json").stdout)[0]["state"] == state
+
+
+def test_runner_trains_rgb96_streaming_with_sparse_labels(tmp_path, shared_data):
+    """The 8.5 path of the runner (outside SLURM): 96x96 RGB batches, sparse labels, evaluation."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("tensorflow")
+    (tmp_path / "model.py").write_text(
+        "import keras\nfrom keras import layers\n\ndef build_model():\n"
+        "    m = keras.Sequential([keras.Input((96, 96, 3)), layers.Conv2D(4, 8, strides=8),\n"
+        "                          layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])\n"
+        "    m.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n"
+        "    return m\n"
+    )
+    (tmp_path / RUNNER_NAME).write_text(Path("hpc/runner_template.py").resolve().read_text())
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+    proc = subprocess.run(
+        [sys.executable, RUNNER_NAME, "--task", "task8.5", "--data", str(shared_data / "mnist.npz"),
+         "--adapter", "rgb96", "--epochs", "2", "--batch-size", "64", "--labels", "sparse",
+         "--train-subset", "256", "--eval-subset", "128"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Epoch 2/2" in proc.stdout and "Test accuracy:" in proc.stdout
+    record = json.loads((tmp_path / "train.json").read_text())
+    assert record["train_size"] == 256 and record["labels"] == "sparse" and len(record["epoch_times_s"]) == 2
+    assert (tmp_path / "model.keras").is_file()

@@ -191,6 +191,12 @@ def test_training_job_writes_model_keras_and_train_json(slurm_cluster, timeout_j
     if "oneDNN custom operations" in raw:  # TensorFlow's start-up noise is shown raw only
         assert "oneDNN custom operations" not in logs.stdout
 
+    # ... so that `tutor grade` follows on the login node, from the job's artifact.
+    graded = run_tutor("grade", "mini1.1", "--json", env=env)
+    report = json.loads(graded.stdout)
+    assert graded.returncode == 0 and report["status"] == "passed", graded.stderr
+    assert report["accuracy"] >= 0.7
+
 
 def test_failing_script_shows_state_exit_code_and_error_tail(slurm_cluster, isolated_home):
     env = job_env(slurm_cluster)
@@ -353,3 +359,20 @@ def test_submitting_without_the_script_the_job_runs_is_refused(slurm_cluster, is
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
     assert "MNIST.py is not in" in proc.stderr and "write it first" in proc.stderr
     assert json.loads(run_tutor("jobs", "--json", env=job_env(slurm_cluster)).stdout) == []
+
+
+def test_pending_job_shows_its_reason_and_can_be_cancelled(slurm_cluster, isolated_home, tmp_path):
+    from hpc.store import JobRecord, now
+
+    (tmp_path / "held.slurm").write_text("#!/bin/bash\n#SBATCH --job-name=held\nsleep 60\n")
+    job_id = Slurm(slurm_cluster.env).sbatch(tmp_path / "held.slurm", cwd=tmp_path, args=["--hold"])
+    JobStore(isolated_home / "state" / "jobs.json", atomic).add(JobRecord(
+        job_id=job_id, task="task8.4", workspace=tmp_path, script="held.slurm", profile="local",
+        job_name="held", submitted_at=now()))
+    env = job_env(slurm_cluster)
+    row = wait_row(job_id, env, states={"PENDING"}, timeout=30)
+    assert (row["state"], row["reason"]) == ("PENDING", "JobHeldUser")
+    assert re.search(rf"{job_id}\s+task8.4\s+PENDING\s+.*JobHeldUser", run_tutor("jobs", env=env).stdout)
+    assert run_tutor("cancel", job_id, env=env).returncode == 0
+    row = wait_row(job_id, env, timeout=30)
+    assert row["state"] == "CANCELLED" and row["reason"] is None
