@@ -161,7 +161,10 @@ def write_attempt(task_dir: Path, chosen: list[Chosen], make_manifest: ManifestM
             except BaseException:
                 _remove_tree(tmp)
                 raise
-            _fsync_dir(task_dir)
+            try:
+                _fsync_dir(task_dir)  # the attempt exists now; a failing fsync does not undo it
+            except OSError:
+                pass
             ctime_ns = os.stat(final).st_ctime_ns
     except Timeout:
         raise UserError(f"another hand-in of this task is still running ({task_dir}); "
