@@ -19,6 +19,10 @@ class Variant:
     label: str
     content_sha256: str
     shapes: dict[str, tuple[int, ...]]
+    # When set, content_sha256 covers only the first `prefix` rows of the arrays named in
+    # `prefix_keys`, while `shapes` are checked in full (a set known by a verified prefix).
+    prefix: Optional[int] = None
+    prefix_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,28 @@ DATASETS: dict[str, DatasetInfo] = {
         title="CIFAR-10 (50,000 + 10,000 colour images)",
         file_names=("cifar10.npz", "cifar10-subset.npz"),
         keras_cache_file=None,  # Keras keeps the extracted cifar-10-batches-py/ folder
-        official_sha256=None,
+        # Of cifar-10-python.tar.gz, as Keras pins it (file_hash in keras/src/datasets/cifar10.py,
+        # Keras 3.15.1); `tutor data stage cifar10 --from` that archive converts it (cifar10.py).
+        official_sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
         variants=(
             Variant(
                 "first 200 training images",
                 "d871e1ebf883675787ddde15babf094cec688464bcf3726f55d3dfd73b2424e3",
                 {"x_train": (200, 32, 32, 3), "y_train": (200, 1)},
+            ),
+            # The full set: no content hash of it is known here; its first 200 training images
+            # are the subset above (same order), and its shapes are Keras' load_data() ones.
+            Variant(
+                "full (50,000 + 10,000; first 200 training images verified)",
+                "d871e1ebf883675787ddde15babf094cec688464bcf3726f55d3dfd73b2424e3",
+                {
+                    "x_train": (50000, 32, 32, 3),
+                    "y_train": (50000, 1),
+                    "x_test": (10000, 32, 32, 3),
+                    "y_test": (10000, 1),
+                },
+                prefix=200,
+                prefix_keys=("x_train", "y_train"),
             ),
         ),
     ),
