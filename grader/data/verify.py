@@ -90,7 +90,20 @@ def _remember(path: Path, digest: str) -> None:
 
 
 def match_variant(info: DatasetInfo, digest: str) -> Optional[Variant]:
-    return next((v for v in info.variants if v.content_sha256 == digest), None)
+    return next((v for v in info.variants if v.prefix is None and v.content_sha256 == digest), None)
+
+
+def match_prefix(info: DatasetInfo, arrays: dict[str, np.ndarray]) -> Optional[Variant]:
+    """A variant known by its first rows: exact shapes, and the hash of the prefix."""
+    for variant in info.variants:
+        if variant.prefix is None or set(arrays) != set(variant.shapes):
+            continue
+        if any(tuple(arrays[k].shape) != shape for k, shape in variant.shapes.items()):
+            continue
+        head = {k: arrays[k][: variant.prefix] for k in variant.prefix_keys}
+        if content_sha256(head) == variant.content_sha256:
+            return variant
+    return None
 
 
 def verify_dataset(info: DatasetInfo, path: Path, use_cache: bool = True) -> Variant:
@@ -101,12 +114,13 @@ def verify_dataset(info: DatasetInfo, path: Path, use_cache: bool = True) -> Var
             return variant
     arrays = read_npz(path)
     digest = content_sha256(arrays)
-    variant = match_variant(info, digest)
+    variant = match_variant(info, digest) or match_prefix(info, arrays)
     if variant is None:
         shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in sorted(arrays.items()))
         raise DataError(
             f"{path}: its arrays do not match any known {info.name} ({shapes}); "
             f"re-stage it with: tutor data stage {info.name} --from FILE"
         )
-    _remember(path, digest)
+    if variant.prefix is None:  # a prefix variant is re-checked each time (cheap)
+        _remember(path, digest)
     return variant
