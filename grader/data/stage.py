@@ -27,6 +27,11 @@ def stage(name: str, source: Path, data_dir: Path) -> tuple[Path, str]:
     source = Path(source).expanduser()
     if not source.is_file():
         raise DataError(f"{source}: no such file to stage")
+    if name == "cifar10" and source.name.endswith((".tar.gz", ".tgz")):
+        from grader.data.cifar10 import npz_from_archive  # the official cifar-10-python.tar.gz
+
+        with npz_from_archive(source) as npz:
+            return stage(name, npz, data_dir)
     target = staged_path(name, data_dir)
     if name in DATASETS:
         info = DATASETS[name]
