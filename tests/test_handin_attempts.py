@@ -263,3 +263,16 @@ def test_collect_is_not_stalled_by_a_fifo_or_fed_a_grown_file(course, tmp_path):
     assert any("run.1.out is 3000000 bytes, not the" in p for p in row["problems"]), row
     assert not (out / "root" / "run.1.out").exists() and not (out / "root" / "answer.py").exists()
     assert (out / "root" / "NOTES.md").read_text() == "What I did and why.\n"
+
+
+def test_without_a_students_group_the_area_is_creatable_but_never_listable(isolated_home, tmp_path):
+    import stat
+
+    done = run_tutor("course", "init", str(tmp_path / "area"), "--group", "root")
+    assert done.returncode == 0
+    assert stat.S_IMODE(os.stat(tmp_path / "area").st_mode) == 0o3773  # others: -wx, no r
+    assert "no --students group" in done.stderr
+    assert (tmp_path / "area" / "tutor.toml").exists() is False  # recorded in the config in force
+    assert f'handin_dir = "{tmp_path / "area"}"' in Path(os.environ["TUTOR_CONFIG"]).read_text()
+    bad = run_tutor("course", "init", str(tmp_path / "area2"), "--group", "no-such-group-xyz")
+    assert bad.returncode == 2 and "no Unix group named 'no-such-group-xyz'" in bad.stderr
