@@ -19,6 +19,7 @@ from hpc.errors import UnknownJob
 from hpc.slurm import BAD_STATES, FINAL_STATES, JobInfo
 
 VERSION = 1
+KEEP_FINISHED = 200  # finished jobs kept in the list (oldest dropped first); open jobs always stay
 
 
 class StateIO(Protocol):
@@ -123,7 +124,13 @@ class JobStore:
         raise UnknownJob(f"tutor has no job {job_id}", "`tutor jobs` lists the jobs tutor submitted")
 
     def add(self, record: JobRecord) -> None:
-        self.modify(lambda jobs: [j for j in jobs if j.job_id != record.job_id] + [record])
+        def change(jobs: list[JobRecord]) -> list[JobRecord]:
+            jobs = [j for j in jobs if j.job_id != record.job_id] + [record]
+            finished = [j for j in jobs if j.final]
+            drop = {id(j) for j in finished[: max(0, len(finished) - KEEP_FINISHED)]}
+            return [j for j in jobs if id(j) not in drop]
+
+        self.modify(change)
 
     def update(self, infos: dict[str, JobInfo]) -> list[JobRecord]:
         """Apply fresh SLURM facts; returns the records after the update."""
