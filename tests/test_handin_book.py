@@ -26,6 +26,10 @@ def test_book_task_is_checked_before_hand_in(isolated_home, tmp_path):
         (sub / "model.keras").write_bytes(b"trained weights stand here")  # check does not load it
         (sub / "train.json").write_text("{}\n")
 
+    bare = run_tutor("handin", "task8.1", "--path", str(REPO / "solutions" / "task8.1"))
+    assert bare.returncode == 2
+    assert "model.keras, train.json: made by tutor train task8.1" in bare.stderr
+
     refused = run_tutor("handin", "task8.1", "--path", str(starter))
     assert refused.returncode == 2, refused.stdout
     assert "required checks fail" in refused.stderr and "changed:" in refused.stderr

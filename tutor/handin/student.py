@@ -103,7 +103,10 @@ def select(task: Task, submission: Path, config: CourseConfig, anyway: bool) -> 
     if selection.refused:
         raise UserError("cannot hand in these files; nothing was handed in:\n" + "\n".join(selection.refused))
     if selection.missing and not anyway:
-        raise UserError(f"missing in {submission}: {', '.join(selection.missing)}; add them, "
+        trained = [m for m in selection.missing if m in task.spec.artifacts]
+        how = (f" ({', '.join(trained)}: made by tutor {'submit' if task.spec.needs_gpu else 'train'} "
+               f"{task.id})") if trained else ""
+        raise UserError(f"missing in {submission}: {', '.join(selection.missing)}{how}; add them, "
                         "or hand in without them with --anyway")
     if not selection.files:
         raise UserError(f"none of {task.id}'s files are in {submission}: nothing to hand in")
