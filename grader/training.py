@@ -90,8 +90,12 @@ def _fit_hint(text: str, labels: str) -> str:
     return ""
 
 
-def _datasets(x: Any, y: Any, args: dict[str, Any]) -> tuple[Any, Any, int]:
-    """(training data, validation data or None, steps per epoch) for model.fit."""
+def _fit_data(x: Any, y: Any, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """model.fit keyword arguments for the recipe, and the steps per epoch.
+
+    Small inputs go in as arrays, exactly as a student's own `model.fit(x, y, ...)` would
+    (Keras shuffles them fully every epoch, and takes `validation_split` from the end).
+    96x96 RGB inputs would take 6.6 GB as arrays, so they stream through tf.data instead."""
     import numpy as np
     import tensorflow as tf
 
@@ -100,37 +104,31 @@ def _datasets(x: Any, y: Any, args: dict[str, Any]) -> tuple[Any, Any, int]:
     adapter, batch_size, seed = args["adapter"], int(args["batch_size"]), int(args["seed"])
     classes = int(args.get("num_classes", 10))
     split = float(args.get("validation_split", 0.0))
+    labels = y.astype("int64").reshape(-1)
+    if args["labels"] == "categorical":
+        labels = np.eye(classes, dtype="float32")[labels]
     n_val = int(len(x) * split)
-    order = np.random.default_rng(seed).permutation(len(x))
-    x, y = x[order], y[order]
-    x_fit, y_fit, x_val, y_val = x[: len(x) - n_val], y[: len(y) - n_val], x[len(x) - n_val :], y[len(y) - n_val :]
-
-    def encode(labels: Any) -> Any:
-        labels = labels.astype("int64").reshape(-1)
-        return tf.one_hot(labels, classes).numpy() if args["labels"] == "categorical" else labels
+    steps = -(-(len(x) - n_val) // batch_size)
+    if adapter != "rgb96":
+        return {"x": adapt(x, adapter), "y": labels, "batch_size": batch_size, "shuffle": True,
+                "validation_split": split}, steps
 
     def stream(xs: Any, ys: Any, shuffle: bool) -> Any:
-        data = tf.data.Dataset.from_tensor_slices((xs, encode(ys)))
+        data = tf.data.Dataset.from_tensor_slices((xs, ys))
         if shuffle:
-            data = data.shuffle(min(len(xs), 10000), seed=seed, reshuffle_each_iteration=True)
-        data = data.batch(batch_size)
-        if adapter == "rgb96":
-            def resize(images, labels):
-                images = tf.cast(tf.reshape(images, (-1, 28, 28, 1)), tf.float32)
-                images = tf.image.grayscale_to_rgb(tf.image.resize(images, (96, 96))) / 255.0
-                return images, labels
+            data = data.shuffle(len(xs), seed=seed, reshuffle_each_iteration=True)
 
-            data = data.map(resize, num_parallel_calls=tf.data.AUTOTUNE)
-        else:
-            data = data.map(lambda images, labels: (images, labels))
-        return data.prefetch(2)
+        def resize(images: Any, targets: Any) -> Any:
+            images = tf.cast(tf.reshape(images, (-1, 28, 28, 1)), tf.float32)
+            return tf.image.grayscale_to_rgb(tf.image.resize(images, (96, 96))) / 255.0, targets
 
-    steps = -(-len(x_fit) // batch_size)
-    if adapter != "rgb96":
-        x_fit, x_val = adapt(x_fit, adapter), adapt(x_val, adapter) if n_val else x_val
-    train = stream(x_fit, y_fit, shuffle=True)
-    val = stream(x_val, y_val, shuffle=False) if n_val else None
-    return train, val, steps
+        return data.batch(batch_size).map(resize, num_parallel_calls=tf.data.AUTOTUNE).prefetch(2)
+
+    cut = len(x) - n_val
+    kwargs = {"x": stream(x[:cut], labels[:cut], shuffle=True)}
+    if n_val:
+        kwargs["validation_data"] = stream(x[cut:], labels[cut:], shuffle=False)
+    return kwargs, steps
 
 
 def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
@@ -146,13 +144,13 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         raise JobFailure("build_model() returned a model that is not compiled: call model.compile(...) before returning it")
     with np.load(workdir / "in" / "train.npz", allow_pickle=False) as data:
         x, y = data["x_train"], data["y_train"]
-    train, val, steps = _datasets(x, y, args)
+    fit_data, steps = _fit_data(x, y, args)
     out = workdir / "out"
     epochs = int(args["epochs"])
     progress = _Progress.make(out / "progress.jsonl", epochs, steps)
     started = time.monotonic()
     try:
-        history = model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=[progress])
+        history = model.fit(**fit_data, epochs=epochs, verbose=0, callbacks=[progress])
     except MemoryError:
         raise JobFailure(f"training ran out of memory under the sandbox's {cap} cap") from None
     except BaseException as exc:

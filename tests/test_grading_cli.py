@@ -158,3 +158,79 @@ def test_72_solution_full_recipe_reaches_the_chapter_accuracy(tmp_path):
     result = run_tutor("train", "task7.2", "--path", str(folder), "--json", timeout=1800)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["accuracy"] >= 0.85
+
+
+# ------------------------------------------------------------------------------ watch
+
+
+class Watcher:
+    """`tutor watch` in a subprocess, its output collected line by line."""
+
+    def __init__(self, folder: Path, *extra: str) -> None:
+        import os
+        import queue
+        import subprocess
+        import sys
+        import threading
+
+        exe = Path(sys.executable).with_name("tutor")
+        self.proc = subprocess.Popen(
+            [str(exe), "watch", "task8.1", "--path", str(folder), *extra],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} never appeared; output:\n{''.join(self.seen)}")
+
+    def send(self, text: str) -> None:
+        self.proc.stdin.write(text)
+        self.proc.stdin.flush()
+
+    def close(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("mode", ["events", "poll"])
+def test_watch_reruns_on_save_and_on_r(tmp_path, mode):
+    import time
+
+    folder = copy_solution("task8.1", tmp_path)
+    extra = ("--poll", "--interval", "0.3") if mode == "poll" else ()
+    watcher = Watcher(folder, *extra)
+    try:
+        watcher.wait_for("check task8.1 · start")
+        watcher.wait_for("watching")
+        time.sleep(0.5)
+        (folder / "model.py").write_text("def build_model(:\n")
+        watcher.wait_for("changed: model.py")
+        watcher.wait_for("syntax error")
+        watcher.wait_for("watching")
+        watcher.send("r\n")
+        watcher.wait_for("re-run")
+        watcher.wait_for("watching")
+        watcher.send("q\n")
+        assert watcher.proc.wait(timeout=30) == 0
+    finally:
+        watcher.close()
