@@ -180,7 +180,10 @@ def test_a_squatted_name_is_refused_and_reported(course):
     done = course.run_as(s3, "handin", "hand9.1", "--path", str(folder))
     assert done.returncode == 2
     assert f"belongs to {s1.name}" in done.stderr and "Traceback" not in done.stderr
-    # The instructor (owner of the sticky area) can move the squatter aside; then it works.
+    # Re-running init tells the instructor, who (owning the sticky area) can move it aside.
+    init = course.run_as(course.instructor, "course", "init", str(course.area), "--group", course.instructors)
+    assert init.returncode == 0
+    assert f"{course.area / s3.name} belongs to {s1.name}" in init.stderr
     moved = course.py_as(course.instructor, (
         f"import os; os.rename({str(course.area / s3.name)!r}, {str(course.area / ('.squatted-' + s3.name))!r});"
         "print('{}')"))
