@@ -10,7 +10,7 @@ import os
 from typing import Optional
 
 from exercises.schema import Exercise
-from grader.sandbox.policy import GiB, MiB, Policy
+from grader.sandbox.policy import GiB, MiB, Policy, cuda_present
 
 THREADS = 2
 
@@ -23,10 +23,6 @@ def _env_float(name: str) -> Optional[float]:
     return value if value > 0 else None
 
 
-def _cuda() -> bool:
-    return bool(os.environ.get("CUDA_VISIBLE_DEVICES")) and os.path.exists("/dev/nvidia0")
-
-
 def _memory(spec: Exercise, default_gib: float) -> int:
     override = _env_float("TUTOR_SANDBOX_MEMORY_MB")
     if override:
@@ -36,7 +32,7 @@ def _memory(spec: Exercise, default_gib: float) -> int:
 
 
 def policy_for(spec: Exercise, kind: str) -> Policy:
-    cuda = _cuda()
+    cuda = cuda_present()
     if kind == "train":
         wall = _env_float("TUTOR_TRAIN_TIMEOUT") or 4 * 3600.0
         return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=THREADS, address_space_limit=not cuda)

@@ -115,3 +115,42 @@ def test_doctor_reports_whether_the_network_can_be_dropped():
     assert findings, result.stdout
     expected = "without network" if network_can_be_dropped() else "keeps the network"
     assert expected in findings[0]["message"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
+def test_stopping_tutor_stops_the_running_job(tmp_path, how):
+    """Ctrl-C (or a kill) of `tutor check` leaves no sandboxed job running behind it."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    marker = tmp_path / "child.pid"
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "model.py").write_text(
+        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    pass\n"
+    )
+    exe = Path(sys.executable).with_name("tutor")
+    proc = subprocess.Popen([str(exe), "check", "task8.1", "--path", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    child = int(marker.read_text())
+    assert psutil.pid_exists(child)
+    proc.send_signal(how)
+    proc.wait(timeout=30)
+    if how == signal.SIGINT:
+        assert "Traceback" not in proc.stderr.read()
+    gone_by = time.monotonic() + 10
+    while time.monotonic() < gone_by:
+        try:
+            if psutil.Process(child).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the sandboxed job outlived tutor")

@@ -27,6 +27,17 @@ def _dispatch(kind: str) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
     return run
 
 
+def _die_with_parent() -> None:
+    """If the fork server dies (e.g. killed with the CLI), its running job dies too."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -39,6 +50,7 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
     code = 0
     try:
         os.setpgid(0, 0)
+        _die_with_parent()
         for fd in close_fds:
             try:
                 os.close(fd)

@@ -25,6 +25,21 @@ class SandboxError(Exception):
     """The sandbox machinery itself could not run (not the submission's fault)."""
 
 
+def _kill_descendants(pid: int) -> None:
+    import psutil
+
+    try:
+        procs = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in procs:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(procs, timeout=3)
+
+
 class ForkServer:
     """One long-lived server process; jobs run one at a time, each in a fresh forked child."""
 
@@ -90,9 +105,11 @@ class ForkServer:
         return " | ".join(useful[-lines:])
 
     def stop(self) -> None:
+        """Stop the server and every job below it (jobs run in process groups of their own)."""
         proc, self.proc, self.ready = self.proc, None, None
         if proc is None:
             return
+        _kill_descendants(proc.pid)
         try:
             if proc.stdin:
                 proc.stdin.close()

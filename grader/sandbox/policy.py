@@ -41,6 +41,12 @@ class Policy(BaseModel):
         return f"{self.memory_bytes / GiB:g} GiB"
 
 
+def cuda_present() -> bool:
+    """A CUDA device node: TensorFlow's CUDA build reserves huge address ranges there, so the
+    memory cap uses RLIMIT_DATA instead of RLIMIT_AS (DESIGN.md)."""
+    return os.path.exists("/dev/nvidiactl") or os.path.exists("/dev/nvidia0")
+
+
 def thread_env(threads: int) -> dict[str, str]:
     n = str(threads)
     return {

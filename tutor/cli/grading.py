@@ -35,9 +35,23 @@ def register(app: typer.Typer) -> None:
 
 
 def _sandbox_probe() -> list:
-    from grader.sandbox.doctor import sandbox_findings
+    """`tutor doctor`: can sandboxed children run without network here, and how memory is capped."""
+    from grader.sandbox.netns import network_can_be_dropped
+    from grader.sandbox.policy import cuda_present
+    from tutor.doctor import Finding
 
-    return sandbox_findings()
+    if network_can_be_dropped():
+        findings = [Finding("sandbox", "ok", "student code runs without network (user + network namespace)")]
+    else:
+        findings = [Finding(
+            "sandbox", "warn",
+            "this machine forbids unprivileged user namespaces: student code keeps the network "
+            "(time, memory and output limits still apply)",
+            "ask the admins for user.max_user_namespaces > 0, or grade on a node that allows it",
+        )]
+    limit = "RLIMIT_DATA (CUDA reserves large address ranges)" if cuda_present() else "RLIMIT_AS"
+    findings.append(Finding("sandbox", "ok", f"memory cap per submission via {limit}; own process group, temporary HOME"))
+    return findings
 
 
 def _target(task_id: str, path: Optional[Path]):
