@@ -47,6 +47,11 @@ class JobSpec(BaseModel):
     setup: tuple[str, ...] = ()
     command: str  # the line that runs the work
 
+    def request(self) -> dict[str, object]:
+        """What was asked for, to word a rejection (`hpc.rejections.explain`)."""
+        return {"account": self.account, "qos": self.qos, "partition": self.partition,
+                "cpus": self.cpus_per_task, "gpus": self.gpus, "time": self.time, "mem": self.mem}
+
 
 def seconds(value: str) -> int:
     """A SLURM time ([D-]HH:MM:SS) in seconds."""

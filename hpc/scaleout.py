@@ -135,8 +135,7 @@ def submit_array(
     validate(spec, resources, profile)
     script = workdir / resources.script
     script.write_text(render(spec), encoding="utf-8")
-    job_id = slurm.sbatch(script, cwd=workdir, account=spec.account, qos=spec.qos, partition=spec.partition,
-                          cpus=spec.cpus_per_task, gpus=spec.gpus, time=spec.time, mem=spec.mem)
+    job_id = slurm.sbatch(script, cwd=workdir, **spec.request())
     job = ArrayJob(job_id=job_id, size=len(items), limit=limit, workdir=workdir, job_name=job_name,
                    output=spec.output, error=spec.error)
     _write_json(workdir / "job.json", job.model_dump(mode="json"))

@@ -160,11 +160,7 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
     except OSError as exc:
         raise HpcError(f"cannot write the job files into {workspace} ({exc.strerror})",
                        "make the folder writable or use --path") from None
-    job_id = slurm.sbatch(
-        workspace / prepared.script_name, cwd=workspace,
-        account=spec.account, qos=spec.qos, partition=spec.partition, cpus=spec.cpus_per_task,
-        gpus=spec.gpus, time=spec.time, mem=spec.mem,
-    )
+    job_id = slurm.sbatch(workspace / prepared.script_name, cwd=workspace, **spec.request())
     record = JobRecord(
         job_id=job_id, task=prepared.task, workspace=workspace, script=prepared.script_name,
         profile=profile.name, job_name=job_name, output=output, error=error, submitted_at=now(),
@@ -181,5 +177,4 @@ def probe_profile(profile: ClusterProfile, slurm: Slurm, workdir: Path, resource
     validate(spec, resources, profile)
     script = Path(workdir) / "probe.slurm"
     script.write_text(render(spec), encoding="utf-8")
-    return slurm.test_only(script, cwd=Path(workdir), account=spec.account, qos=spec.qos, partition=spec.partition,
-                           cpus=spec.cpus_per_task, gpus=spec.gpus, time=spec.time, mem=spec.mem)
+    return slurm.test_only(script, cwd=Path(workdir), **spec.request())
