@@ -109,3 +109,42 @@ def test_discover_a_bulk_download_zip_and_bad_inputs(tmp_path):
     assert [Path(u.path).name for u in unattributed] == ["readme.txt"]
     with pytest.raises(UserError, match="no such folder"):
         discover(tmp_path / "missing", tmp_path / "staged")
+
+
+def test_the_output_folder_inside_the_submissions_is_not_a_student(tmp_path):
+    src = tmp_path / "class"
+    (src / "alice").mkdir(parents=True)
+    (src / "batch-task8.1" / ".batch").mkdir(parents=True)
+    subs, unattributed = discover(src, tmp_path / "staged", EXPECTED, exclude=[src / "batch-task8.1"])
+    assert [s.student for s in subs] == ["alice"] and not unattributed
+
+
+def test_cli_mistakes_end_in_one_line(tmp_path):
+    from tests.conftest import run_tutor
+
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    missing = run_tutor("batch", str(tmp_path / "nowhere"), "--task", "task8.1", "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    unknown = run_tutor("batch", str(tmp_path / "class"), "--task", "task9.9", "--out", str(tmp_path / "o"))
+    assert unknown.returncode == 2 and "unknown task" in unknown.stderr
+    fmt = run_tutor("batch", str(tmp_path / "class"), "--task", "task8.1", "--format", "csv,moodle")
+    assert fmt.returncode == 2 and "unknown --format moodle" in fmt.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("?")
+    none = run_tutor("batch", str(empty), "--task", "task8.1", "--out", str(tmp_path / "o"))
+    assert none.returncode == 2 and "no submissions found" in none.stderr and "no student id" in none.stderr
+
+
+def test_slurm_without_slurm_says_so(tmp_path):
+    import sys
+
+    from tests.conftest import run_tutor
+
+    (tmp_path / "class" / "alice").mkdir(parents=True)
+    result = run_tutor("batch", str(tmp_path / "class"), "--task", "task8.1", "--out", str(tmp_path / "o"),
+                       "--slurm", env={"PATH": str(Path(sys.executable).parent)})
+    assert result.returncode == 2, result.stderr
+    assert "no `sbatch`" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3

@@ -57,9 +57,11 @@ class _Found:
 
 
 def discover(
-    source: Path, staging: Path, expected: Iterable[str] = (), max_bytes: int = 200 << 20
+    source: Path, staging: Path, expected: Iterable[str] = (), max_bytes: int = 200 << 20,
+    exclude: Iterable[Path] = (),
 ) -> tuple[list[Submission], list[Unattributed]]:
-    """Every submission under `source` (sorted by student) and the inputs left unattributed."""
+    """Every submission under `source` (sorted by student) and the inputs left unattributed.
+    `exclude`: folders that are not submissions (the batch's own output folder)."""
     source = source.expanduser()
     if not source.exists():
         raise UserError(f"{source}: no such folder or zip of submissions")
@@ -73,8 +75,9 @@ def discover(
         except UnsafeArchive as exc:
             raise UserError(f"{source}: {exc}") from None
     found = _Found()
+    skip = {p.resolve() for p in exclude}
     for entry in sorted(source.iterdir()):
-        if entry.name.startswith(".") or entry.name in JUNK_PARTS or entry.name == "_input":
+        if entry.name.startswith(".") or entry.name in JUNK_PARTS or entry.resolve() in skip:
             continue
         if entry.is_symlink():
             found.unattributed.append(Unattributed(path=str(entry), reason="symbolic link: not followed"))

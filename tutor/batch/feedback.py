@@ -16,13 +16,13 @@ from grader.report import Report
 
 def feedback_text(report: Report, spec: Exercise, student: str = "") -> str:
     try:
-        from tutor.render import report_text  # the checks engineer's renderer
+        from tutor.render import report_text  # what `tutor grade` prints, as plain text
     except ImportError:
-        body = plain_text(report, spec)
+        body = f"{spec.id}  {spec.title}\n" + plain_text(report, spec)
     else:
         body = report_text(report, spec)
-    head = f"{spec.id} {spec.title}" + (f" - {student}" if student else "")
-    return f"{head}\n{'=' * len(head)}\n{body.rstrip()}\n"
+    head = f"Feedback for {student}\n\n" if student else ""
+    return f"{head}{body.rstrip()}\n"
 
 
 def _cell(value: Any) -> str:

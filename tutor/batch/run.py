@@ -46,6 +46,9 @@ def now_iso() -> str:
 
 def _stored(task: Task, spec_hash: str, sub: Submission, report: Report,
             prints: Fingerprints, wall_s: float) -> StoredResult:
+    if report.status == "error" and not report.max_points:
+        # Out of the task's points, so the LMS sees 0/10 rather than 0/0.
+        report = report.model_copy(update={"max_points": sum(c.points for c in task.spec.checks)})
     return StoredResult(
         student=sub.student, name=sub.name, task=task.id, content_hash=sub.content_hash,
         spec_hash=spec_hash, origin=sub.origin, report=report, fingerprints=prints,
@@ -65,7 +68,8 @@ def batch_lock(out: Path) -> FileLock:
 def prepare(task: Task, source: Path, out: Path, max_bytes: int) -> Manifest:
     """Discover and stage the submissions and hash them; saved as the batch manifest."""
     expected = [*task.spec.files, *task.spec.artifacts]
-    subs, unattributed = discover(source, out / ".batch" / "staged", expected, max_bytes)
+    subs, unattributed = discover(source, out / ".batch" / "staged", expected, max_bytes,
+                                  exclude=[out])
     for sub in subs:
         sub.content_hash = content.folder_hash(sub.path)
     manifest = Manifest(task=task.id, spec_hash=content.spec_hash(task), out=out,
@@ -136,6 +140,10 @@ def run(options: Options) -> summary.Summary:
 
     ctx = load_context()
     task = ctx.task(options.task_id)
+    if options.slurm:
+        from tutor.batch.slurm import require_sbatch
+
+        require_sbatch()
     out = options.out.expanduser().resolve()
     (out / ".batch").mkdir(parents=True, exist_ok=True)
     lock = batch_lock(out)

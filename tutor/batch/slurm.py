@@ -32,6 +32,15 @@ def _tutor_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "tutor.cli.app"]
 
 
+def require_sbatch() -> None:
+    """Fail early, in one line, where there is no SLURM to submit to."""
+    from hpc.slurm import Slurm
+
+    if not Slurm().available("sbatch"):
+        raise UserError("--slurm: no `sbatch` on this machine: run on the cluster's login node, "
+                        "or leave out --slurm to grade here")
+
+
 def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Options,
                      console: Console) -> dict[str, str]:
     """Submit, wait, and return {student: reason} for submissions no task graded."""
