@@ -170,10 +170,6 @@ class Course:
         return subprocess.run(self._as(who) + [str(TUTOR), *args], cwd=cwd or who.home,
                               env=self.env(who), capture_output=True, text=True, timeout=timeout)
 
-    def popen_as(self, who: Account, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(self._as(who) + [str(TUTOR), *args], cwd=who.home, env=self.env(who),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
     def py_as(self, who: Account, code: str) -> dict:
         """Run a Python snippet as `who`; it prints one JSON object, returned here."""
         done = subprocess.run(self._as(who) + [sys.executable, "-c", code], env=self.env(who),

@@ -119,7 +119,7 @@ def handin(
                                             written.handed_in_at, None, result.deadline,
                                             written.manifest, [], str(written.path))))
         return
-    size = sum(f.size for f in written.manifest.files)
+    size = written.manifest.total_bytes
     out.print(f"Handed in {task.id}: attempt {written.number}, receipt {_receipt(written.manifest_bytes)}")
     out.print(f"  {len(written.manifest.files)} files, {size / 1e6:.1f} MB -> {written.path}")
     out.print(f"  at {show_time(written.handed_in_at, result.deadline)} (filesystem time): "

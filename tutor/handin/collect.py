@@ -58,10 +58,6 @@ class CollectReport(BaseModel):
     ignored: list[str] = []  # folders in the area that are not a student's own
 
     @property
-    def missing(self) -> list[str]:
-        return [r.student for r in self.rows if r.status != "collected"]
-
-    @property
     def flagged(self) -> list[StudentRow]:
         return [r for r in self.rows if r.problems]
 
