@@ -189,7 +189,7 @@ def validate(spec: JobSpec, resources: Resources, profile: ClusterProfile) -> No
 
 def check_script(text: str) -> list[str]:
     """Problems SLURM would not report: #SBATCH lines after the first command are ignored
-    silently, and a `<placeholder>` left in a directive."""
+    silently, and a `<placeholder>` (such as the book's `<group>`) left in the script."""
     problems = []
     seen_command = False
     for number, line in enumerate(text.splitlines(), 1):
@@ -203,4 +203,11 @@ def check_script(text: str) -> list[str]:
                 problems.append(f"line {number}: '{stripped}' still has a placeholder")
         else:
             seen_command = True
+            if COMMAND_PLACEHOLDER.search(stripped):
+                problems.append(f"line {number}: '{stripped}' still has the placeholder "
+                                f"{COMMAND_PLACEHOLDER.search(stripped).group(0)}")
     return problems
+
+
+# In commands only a space-free <word> counts (`cmd <in >out` is a redirection).
+COMMAND_PLACEHOLDER = re.compile(r"<[A-Za-z_][A-Za-z0-9_-]*>")

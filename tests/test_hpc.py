@@ -218,6 +218,7 @@ print(ours.shape == theirs.shape == (16, 96, 96, 3), float(np.abs(ours - theirs)
 """
 
 
+@pytest.mark.tf
 def test_runner_resize_matches_the_grader_adapter(shared_data):
     """The runner's numpy resize (no TensorFlow needed) equals the grader's tf.image one.
     In a child process: the test process itself never runs a TensorFlow op."""
@@ -308,6 +309,7 @@ def test_bad_final_states_show_exit_code_and_error_tail(isolated_home, state, co
     assert json.loads(run_tutor("jobs", "--json").stdout)[0]["state"] == state
 
 
+@pytest.mark.tf
 def test_runner_trains_rgb96_streaming_with_sparse_labels(tmp_path, shared_data):
     """The 8.5 path of the runner (outside SLURM): 96x96 RGB batches, sparse labels, evaluation."""
     import subprocess
@@ -345,3 +347,17 @@ def test_store_keeps_open_jobs_and_the_latest_finished_ones(tmp_path, monkeypatc
     for n in range(2, 8):
         store.add(_record(str(n)).model_copy(update={"state": "COMPLETED"}))
     assert [r.job_id for r in store.jobs()] == ["1", "5", "6", "7"]
+
+
+def test_own_script_with_the_books_placeholder_is_refused(catalog, tmp_path):
+    from hpc.render import check_script
+
+    book = ("#!/bin/bash\n#SBATCH --job-name=MNIST\n#SBATCH --account ehpc00\nmodule load singularity\n"
+            "singularity exec /gpfs/scratch/<group>/MN5-NGC-TensorFlow-23.03.sif python MNIST.py < in.txt\n"
+            "#SBATCH --gres gpu:1\n")
+    problems = check_script(book)
+    assert problems == [
+        "line 5: 'singularity exec /gpfs/scratch/<group>/MN5-NGC-TensorFlow-23.03.sif python MNIST.py < in.txt' "
+        "still has the placeholder <group>",
+        "line 6: '#SBATCH --gres gpu:1' comes after a command, so SLURM ignores it",
+    ]
