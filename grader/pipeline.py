@@ -270,11 +270,12 @@ class Pipeline:
         return outcome
 
     # -- the public operations -----------------------------------------------------------
-    def _submission(self, task: Task, submission: Path) -> Path:
+    def _submission(self, task: Task, submission: Path, mode: str = "check") -> Path:
         submission = Path(submission).expanduser()
         if not submission.is_dir():
             raise StagingError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
-        if task.spec.kind is ExerciseKind.model and not (submission / "model.py").exists():
+        graded_from_artifact = mode == "grade" and find_artifact(submission, ARTIFACT) is not None
+        if task.spec.kind is ExerciseKind.model and not graded_from_artifact and not (submission / "model.py").exists():
             raise StagingError(
                 f"no model.py in {submission}: run `tutor start {task.id}` or pass --path to your submission"
             )
@@ -283,7 +284,7 @@ class Pipeline:
     def run(self, task: Task, submission: Path, mode: Mode) -> Report:
         started = time.monotonic()
         try:
-            submission = self._submission(task, submission)
+            submission = self._submission(task, submission, mode)
             outcome = self._look(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)

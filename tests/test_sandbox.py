@@ -154,3 +154,24 @@ def test_stopping_tutor_stops_the_running_job(tmp_path, how):
         time.sleep(0.2)
     else:
         pytest.fail("the sandboxed job outlived tutor")
+
+
+def test_the_grading_process_never_imports_tensorflow(tmp_path):
+    """The trust boundary: TensorFlow (and so any untrusted artifact) lives only in the sandbox."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    folder = tmp_path / "s"
+    shutil.copytree(REPO / "solutions" / "task8.1", folder)
+    code = (
+        "import sys\n"
+        "from exercises import load_catalog\n"
+        "from grader.api import check\n"
+        f"report = check(load_catalog().get('task8.1'), {str(folder)!r})\n"
+        "print(report.status, report.model.total_params, 'tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.stdout.split() == ["passed", "62346", "False", "False"], proc.stderr[-2000:]
