@@ -65,17 +65,9 @@ def _target(task_id: str, path: Optional[Path]):
 
 def _render(report: "Report", task: "Task") -> None:
     from tutor.cli.output import out
+    from tutor.render import render_report
 
-    try:
-        from tutor.render import render_report
-    except ImportError:  # the renderer lands with the checks work; a plain fallback until then
-        render_report = None
-    if render_report is not None:
-        render_report(report, task=task, console=out)
-        return
-    for check in report.checks:
-        out.print(f"{check.status:8} {check.id:22} {check.message}", markup=False)
-    out.print(f"score {report.score:.0%} ({report.points:g}/{report.max_points:g})", markup=False)
+    render_report(report, task=task, console=out)
 
 
 def reason_line(report: "Report") -> str:
