@@ -48,7 +48,13 @@ BODIES = {
 }
 
 
+SOLUTION = Path(__file__).resolve().parents[1] / "solutions" / "task8.1" / "model.py"
+
+
 def model_source(name: str) -> str:
+    """A variant's model.py; "solution" is the reference solution itself."""
+    if name == "solution":
+        return SOLUTION.read_text()
     opt, body = BODIES[name]
     lines = "".join(f"            layers.{layer},\n" for layer in body)
     return HEAD.format(name=name) + lines + TAIL.format(opt=opt)
@@ -154,6 +160,6 @@ if pytest is not None:
 
     @pytest.fixture(scope="session")
     def trained(tmp_path_factory) -> dict[str, Path]:
-        """Three real trained variants, trained once per session (shared by the batch tests)."""
+        """The reference solution and three variants, trained for real once per session."""
         return train_variants(tmp_path_factory.getbasetemp() / "batch-variants",
-                              ["adam-dense", "one-conv", "baseline"])
+                              ["solution", "adam-dense", "one-conv", "baseline"])

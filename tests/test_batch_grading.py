@@ -49,10 +49,10 @@ def _graded_events(out: Path) -> list[str]:
 def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     src = tmp_path / "class"
     src.mkdir()
-    _copy(trained["adam-dense"], src / "alice")
+    _copy(trained["solution"], src / "alice")  # the reference solution (1 epoch on a subset)
     _copy(trained["one-conv"], src / "bob")
     _zip_folder(trained["baseline"], src / "carol.zip")
-    dave = _copy(trained["adam-dense"], src / "dave")  # alice's work, comments added
+    dave = _copy(trained["solution"], src / "dave")  # alice's work, comments added
     (dave / "model.py").write_text("# my own work\n" + (dave / "model.py").read_text().replace("    ", "  "))
     eve = src / "eve"
     eve.mkdir()
@@ -78,8 +78,8 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     rows = _rows(out)
     assert sorted(rows) == ["12345", "alice", "bob", "carol", "dave", "eve", "frank", "gina",
                             "mallory", "zz-hang"]
-    assert rows["alice"]["status"] == "failed" and float(rows["alice"]["accuracy"]) > 0.85
-    assert rows["alice"]["failed_checks"] == "accuracy"
+    # One epoch on a subset: every structural check passes, accuracy is real but may be short.
+    assert float(rows["alice"]["accuracy"]) > 0.9 and rows["alice"]["failed_checks"] in ("", "accuracy")
     assert rows["alice"]["total_params"] == rows["dave"]["total_params"] != ""
     assert "changed" in rows["carol"]["failed_checks"]  # the zipped baseline
     assert rows["12345"]["name"] == "smithjohn" and rows["12345"]["accuracy"] == rows["bob"]["accuracy"]
@@ -100,6 +100,7 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     weights = [g["students"] for g in flags if g["kind"] == "weights"]
     sources = [g["students"] for g in flags if g["kind"] == "source"]
     assert ["alice", "dave"] in weights and ["alice", "dave"] in sources
+    assert any(g["students"] == ["alice", "dave"] and "reference solution" in g["note"] for g in flags)
     assert any({"12345", "bob"} <= set(g) for g in weights)
     assert "stray-notes.txt" in result.stdout and "no student id" in result.stdout
     assert "pass rate" in result.stdout and "most failed check" in result.stdout
