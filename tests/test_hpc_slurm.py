@@ -376,3 +376,25 @@ def test_pending_job_shows_its_reason_and_can_be_cancelled(slurm_cluster, isolat
     assert run_tutor("cancel", job_id, env=env).returncode == 0
     row = wait_row(job_id, env, timeout=30)
     assert row["state"] == "CANCELLED" and row["reason"] is None
+
+
+def test_task84_end_to_end_then_graded_from_its_logs(slurm_cluster, isolated_home):
+    """The book's task 8.4 as a student does it: MNIST.py (the reference solution, on a short
+    recipe), `tutor submit`, then `tutor grade` reads MNIST.slurm and the job's two logs."""
+    env = {**job_env(slurm_cluster), "MNIST_NPZ": os.environ["TUTOR_DATA_DIR"] + "/mnist.npz",
+           "MNIST_EPOCHS": "2", "MNIST_TRAIN_SUBSET": "6000", "MNIST_VERBOSE": "1"}
+    workspace = write_mnist_py(isolated_home, (REPO / "solutions/task8.4/MNIST.py").read_text())
+    job_id = submitted_id(run_tutor("submit", "task8.4", env=env))
+    row = wait_row(job_id, env, timeout=240)
+    assert row["state"] == "COMPLETED", Path(row["stderr"]).read_text()[-2000:]
+    assert (workspace / f"MNIST.{job_id}.out").is_file() and (workspace / f"MNIST.{job_id}.err").is_file()
+    summary = run_tutor("logs", job_id, env=env).stdout.split("── summary", 1)[1]
+    assert re.search(r"epoch 2/2, [\d.]+ s, loss [\d.]+, accuracy [\d.]+", summary)  # progress bars parsed
+    accuracy = re.search(r"test accuracy: (0\.\d+)", summary)[1]
+
+    graded = run_tutor("grade", "task8.4", "--json", env=env)
+    checks = {c["id"]: c for c in json.loads(graded.stdout)["checks"]}
+    assert checks["job-script"]["status"] == "passed", checks["job-script"]
+    assert checks["job-logs"]["status"] == "passed", checks["job-logs"]
+    assert accuracy[:4] in json.dumps(checks["finished"])  # the grader read the same log
+    assert checks["used-gpu"]["status"] == "failed"  # the test cluster's GPUs are fake: TF sees none
