@@ -38,13 +38,14 @@ class Grader:
     def close(self) -> None:
         self._pipeline.close()
 
-    def check(self, task: Task, submission: Path) -> Report:
-        """Fast structural feedback: build the student's model in the sandbox, no training."""
-        return self._pipeline.run(task, Path(submission), "check")
+    def check(self, task: Task, submission: Path, facts: Optional[dict] = None) -> Report:
+        """Fast structural feedback: build the student's model in the sandbox, no training.
+        `facts` are what only the front end knows (e.g. {"confirmed": True} for a guide step)."""
+        return self._pipeline.run(task, Path(submission), "check", facts)
 
-    def grade(self, task: Task, submission: Path) -> Report:
+    def grade(self, task: Task, submission: Path, facts: Optional[dict] = None) -> Report:
         """Everything, on the trained artifact; never runs student code if the artifact exists."""
-        return self._pipeline.run(task, Path(submission), "grade")
+        return self._pipeline.run(task, Path(submission), "grade", facts)
 
     def train(
         self,
@@ -57,14 +58,14 @@ class Grader:
         return self._pipeline.train(task, Path(submission), epochs, on_progress)
 
 
-def check(task: Task, submission: Path, data_dir: Optional[Path] = None) -> Report:
+def check(task: Task, submission: Path, data_dir: Optional[Path] = None, facts: Optional[dict] = None) -> Report:
     with Grader(data_dir) as grader:
-        return grader.check(task, submission)
+        return grader.check(task, submission, facts)
 
 
-def grade(task: Task, submission: Path, data_dir: Optional[Path] = None) -> Report:
+def grade(task: Task, submission: Path, data_dir: Optional[Path] = None, facts: Optional[dict] = None) -> Report:
     with Grader(data_dir) as grader:
-        return grader.grade(task, submission)
+        return grader.grade(task, submission, facts)
 
 
 def train(

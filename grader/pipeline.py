@@ -281,11 +281,13 @@ class Pipeline:
             )
         return submission
 
-    def run(self, task: Task, submission: Path, mode: Mode) -> Report:
+    def run(self, task: Task, submission: Path, mode: Mode, facts: Optional[dict[str, Any]] = None) -> Report:
+        """`facts` join CheckContext.extra: what only the front end knows ({"confirmed": True})."""
         started = time.monotonic()
         try:
             submission = self._submission(task, submission, mode)
             outcome = self._look(task, submission, mode)
+            extra = self._other_artifacts(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
         ctx = CheckContext(
@@ -296,6 +298,7 @@ class Pipeline:
             model_error=outcome.model_error,
             evaluation=outcome.evaluation,
             artifact_error=outcome.artifact_error,
+            extra={**extra, **_compile_facts(outcome.summary), **(facts or {})},
         )
         results = ([outcome.row] if outcome.row else []) + run_checks(ctx)
         return assemble(task, mode, results, outcome, started)
@@ -311,6 +314,22 @@ class Pipeline:
                 outcome.meta["train"] = _train_record(submission)
                 return _with_weights(outcome, weights)
         return _with_weights(self.build(task, submission), weights)
+
+    def _other_artifacts(self, task: Task, submission: Path, mode: Mode) -> dict[str, Any]:
+        """Grade mode: summaries of the further artifacts checks name (a1.4's finetuned.keras),
+        opened in the evaluator exactly like model.keras."""
+        names = {c.artifact for c in task.spec.checks if c.kind == "trainable_layers"} - {ARTIFACT}
+        if mode != "grade" or task.spec.kind is not ExerciseKind.model or not names:
+            return {}
+        summaries: dict[str, ModelSummary] = {}
+        errors: dict[str, str] = {}
+        for name in sorted(n for n in names if find_artifact(submission, n) is not None):
+            outcome = self.evaluate(task, submission, submission / name)
+            if outcome.summary is not None:
+                summaries[name] = outcome.summary
+            else:
+                errors[name] = (outcome.model_error or "could not be opened").replace(ARTIFACT, name)
+        return {"summaries": summaries, "artifact_errors": errors}
 
     def train(
         self,
@@ -364,6 +383,13 @@ class Pipeline:
         report.meta["train"] = record.model_dump(mode="json")
         report.duration_s = round(time.monotonic() - started, 3)
         return report
+
+
+def _compile_facts(summary: Optional[ModelSummary]) -> dict[str, Any]:
+    """The optimizer's name for checks that accept an optimizer change (differs_from_baseline)."""
+    if summary is None or not summary.optimizer:
+        return {}
+    return {"optimizer": str(summary.optimizer.get("class_name", "")).lower()}
 
 
 def _with_weights(outcome: Outcome, weights: dict[str, str]) -> Outcome:

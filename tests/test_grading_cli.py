@@ -234,3 +234,21 @@ def test_watch_reruns_on_save_and_on_r(tmp_path, mode):
         assert watcher.proc.wait(timeout=30) == 0
     finally:
         watcher.close()
+
+
+def test_same_layers_with_another_optimizer_counts_as_a_change(tmp_path):
+    folder = tmp_path / "s"
+    shutil.copytree(BOOK / "task8.1" / "starter", folder)
+    model_py = folder / "model.py"
+    model_py.write_text(model_py.read_text().replace('optimizer="sgd"', 'optimizer="adam"'))
+    report = json.loads(run_tutor("check", "task8.1", "--path", str(folder), "--json").stdout)
+    changed = {c["id"]: c for c in report["checks"]}["changed"]
+    assert changed["status"] == "passed" and "sgd -> adam" in changed["message"]
+    assert report["model"]["optimizer"]["class_name"] == "Adam"
+
+
+def test_a_guide_step_passes_once_confirmed(tmp_path):
+    assert run_tutor("grade", "task7.1", "--path", str(tmp_path)).returncode == 1
+    assert run_tutor("done", "task7.1").returncode == 0
+    result = run_tutor("grade", "task7.1", "--path", str(tmp_path), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["score"] == 1.0

@@ -110,10 +110,19 @@ def _grader(ctx):
 # ------------------------------------------------------------------------------ commands
 
 
+def front_end_facts(task: "Task") -> dict:
+    """What only tutor knows and the checks need: a guide step the student confirmed."""
+    from tutor.state.progress import TaskStatus, load_progress
+
+    return {"confirmed": load_progress().task(task.id).status is TaskStatus.done}
+
+
 def _once(mode: str, task_id: str, path: Optional[Path], as_json: bool) -> None:
     ctx, task, submission = _target(task_id, path)
+    facts = front_end_facts(task)
     with _grader(ctx) as grader:
-        report = grader.check(task, submission) if mode == "check" else grader.grade(task, submission)
+        run = grader.check if mode == "check" else grader.grade
+        report = run(task, submission, facts)
     finish(report, task, mode, as_json)
 
 
