@@ -361,3 +361,13 @@ def test_own_script_with_the_books_placeholder_is_refused(catalog, tmp_path):
         "still has the placeholder <group>",
         "line 6: '#SBATCH --gres gpu:1' comes after a command, so SLURM ignores it",
     ]
+
+
+def test_hpc_imports_nothing_of_tutor_or_grader():
+    import ast
+
+    for path in Path(RUNNER_TEMPLATE).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in names if m.split(".")[0] in ("tutor", "grader")], path

@@ -18,7 +18,7 @@ import pytest
 from exercises import load_catalog
 from hpc.errors import Rejected
 from hpc.profiles import load_profile
-from hpc.scaleout import collect, submit_array, wait_array
+from hpc.scaleout import ArrayJob, collect, submit_array, wait_array
 from hpc.slurm import FINAL_STATES, Slurm
 from hpc.store import JobStore
 from hpc.submit import prepare, submit
@@ -267,6 +267,7 @@ def test_job_array_with_one_failing_task(slurm_cluster, tmp_path):
     assert [r.state for r in results] == ["COMPLETED", "COMPLETED", "FAILED", "COMPLETED"]
     assert [r.result["score"] for r in results if r.ok] == [3, 3, 3]
     assert results[2].exit_code == "5:0" and "cannot grade cy" in results[2].error
+    assert ArrayJob.load(tmp_path / "array") == job  # another process can pick the array up
 
     # Once they left the queue: one squeue and ONE batched sacct for all four tasks.
     for _ in range(20):  # sacct has a finished job 0.2-5 s after it leaves the queue
