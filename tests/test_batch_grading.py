@@ -151,3 +151,24 @@ def test_kill_9_mid_batch_then_rerun_grades_everyone_exactly_once(tmp_path, trai
     assert sorted(events) == [f"s{i:03d}" for i in range(8)], "each submission graded exactly once"
     rows = _rows(out)
     assert len(rows) == 8 and all(r["status"] == "failed" and r["accuracy"] for r in rows.values())
+
+
+def test_a_setup_error_is_named_once_and_regrade_errors_fixes_it(tmp_path, trained):
+    src = tmp_path / "class"
+    batch_support.replicate([trained["one-conv"]], src, 2)
+    out = tmp_path / "out"
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    broken = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out),
+                       env={"TUTOR_DATA_DIR": str(empty), "KERAS_HOME": str(empty)})
+    assert broken.returncode == 0, broken.stderr[-2000:]
+    assert "every submission failed the same way" in broken.stdout and "--regrade errors" in broken.stdout
+    assert {r["status"] for r in _rows(out).values()} == {"error"}
+    assert {r["max_points"] for r in _rows(out).values()} == {"10"}
+    unchanged = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out))
+    assert "unchanged since the last run: 2" in unchanged.stdout
+    fixed = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--regrade", "errors")
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert "graded now: 2" in fixed.stdout
+    assert {r["status"] for r in _rows(out).values()} == {"failed"}
+    assert all(r["accuracy"] for r in _rows(out).values())

@@ -38,6 +38,7 @@ class Options:
     concurrency: int = 2
     recycle_after: int = 0
     quiet: bool = False
+    regrade: str = ""  # "", "errors" (stored results that could not be graded) or "all"
 
 
 def now_iso() -> str:
@@ -54,6 +55,13 @@ def _stored(task: Task, spec_hash: str, sub: Submission, report: Report,
         spec_hash=spec_hash, origin=sub.origin, report=report, fingerprints=prints,
         graded_at=now_iso(), wall_s=round(wall_s, 3), host=socket.gethostname(),
     )
+
+
+def needs_grading(stored: Optional[StoredResult], regrade: str = "") -> bool:
+    """No current result, or one the instructor asked to redo (--regrade errors|all)."""
+    if stored is None or regrade == "all":
+        return True
+    return regrade == "errors" and stored.report.status == "error"
 
 
 def batch_lock(out: Path) -> FileLock:
@@ -155,7 +163,8 @@ def run(options: Options) -> summary.Summary:
                             + (f" ({len(manifest.unattributed)} file(s) could not be attributed:"
                                f" {manifest.unattributed[0].reason})" if manifest.unattributed else ""))
         store = ResultStore(out)
-        todo = [s for s in manifest.submissions if store.get(s, manifest.spec_hash) is None]
+        todo = [s for s in manifest.submissions
+                if needs_grading(store.get(s, manifest.spec_hash), options.regrade)]
         skipped = len(manifest.submissions) - len(todo)
         not_graded: dict[str, str] = {}
         if todo and options.slurm:
@@ -188,7 +197,8 @@ def run(options: Options) -> summary.Summary:
         lock.release()
 
 
-def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeout: float) -> int:
+def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeout: float,
+              regrade: str = "") -> int:
     """One SLURM array task: grade its contiguous share of the manifest (skipping anything
     already stored), with the same pool and store as a local batch."""
     from tutor.context import load_context
@@ -200,7 +210,7 @@ def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeou
         raise UserError(f"{task.id} changed since the batch was staged; rerun `tutor batch`")
     store = ResultStore(manifest.out)
     share = shard_of(manifest.submissions, shard, shards)
-    todo = [s for s in share if store.get(s, manifest.spec_hash) is None]
+    todo = [s for s in share if needs_grading(store.get(s, manifest.spec_hash), regrade)]
     grade_locally(task, manifest, todo, store, workers, timeout, 0, ctx.data_dir)
     print(f"shard {shard}/{shards}: graded {len(todo)}, already stored {len(share) - len(todo)}",
           flush=True)

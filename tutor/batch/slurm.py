@@ -21,7 +21,7 @@ from rich.console import Console
 
 from exercises.schema import Resources
 from tutor.batch.models import Manifest, Submission
-from tutor.batch.run import Options, shard_of
+from tutor.batch.run import Options, now_iso, shard_of
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -61,10 +61,12 @@ def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Option
     write_atomic(manifest_path, share.model_dump_json(indent=1) + "\n")
     command = " ".join(shlex.quote(part) for part in [
         *_tutor_command(), "batch", str(manifest_path), "--task", manifest.task,
-        "--timeout", str(options.timeout), "--workers", str(options.workers)]) + f' --shard "$TUTOR_ARRAY_INDEX/{shards}"'
+        "--timeout", str(options.timeout), "--workers", str(options.workers),
+        *(["--regrade", options.regrade] if options.regrade else [])]) + f' --shard "$TUTOR_ARRAY_INDEX/{shards}"'
     resources = Resources(job_name="tutor-batch", cpus_per_task=max(1, options.workers), gpus=0, time="01:00:00",
                           max_time="1-00:00:00", script="batch.slurm")
     slurm = Slurm()
+    since = now_iso()
     try:
         profile = load_profile(ctx.config.profile, ctx.config.profiles_dir)
         job = submit_array(list(range(shards)), command, workdir, profile, slurm,
@@ -75,11 +77,17 @@ def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Option
     console.print(f"submitted job array {job.job_id}: {shards} task(s), at most "
                   f"{job.limit} at once; logs in {workdir}", markup=False)
     store = ResultStore(manifest.out)
+
+    def fresh(sub: Submission) -> bool:
+        """Graded by this array (not an older result kept for --regrade)."""
+        stored = store.get(sub, manifest.spec_hash)
+        return stored is not None and (not options.regrade or stored.graded_at >= since)
+
     progress = batch_progress(console)
     bar = progress.add_task("grading", total=len(todo), rate="", last=f"array {job.job_id}")
 
     def update(infos: dict) -> None:
-        graded = sum(store.get(s, manifest.spec_hash) is not None for s in todo)
+        graded = sum(fresh(s) for s in todo)
         running = sum(1 for i in infos.values() if i.state == "RUNNING")
         progress.update(bar, completed=graded, last=f"array {job.job_id}: {running} task(s) running")
 
@@ -96,8 +104,11 @@ def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Option
         why = (f"array task {job.job_id}_{task.index} ended {task.state}"
                + (f" ({task.exit_code})" if task.exit_code else "") + f"; see {task.stderr}")
         for sub in shard_of(todo, task.index, shards):
-            if store.get(sub, manifest.spec_hash) is None:
+            if not fresh(sub):
                 reasons[sub.student] = why
+    if reasons:
+        console.print(f"[yellow]{len(reasons)} submission(s) were not graded by the array:[/] "
+                      f"{next(iter(reasons.values()))}")
     return reasons
 
 

@@ -30,6 +30,7 @@ class Summary(BaseModel):
     histogram: list[int]  # counts of scores in [0, .1), [.1, .2) ... [.9, 1.0]
     failed_checks: list[tuple[str, str, int]]  # id, title, students
     slowest: list[tuple[str, float]]  # student, grading seconds
+    common_error: Optional[str] = None  # set when every submission failed the same way
     graded_now: int = 0
     skipped_unchanged: int = 0
     unattributed: list[Unattributed] = []
@@ -45,7 +46,10 @@ def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Un
     failed = Counter(c.id for r in results for c in r.report.failed_checks())
     slow = sorted(results, key=lambda r: r.report.duration_s, reverse=True)[:5]
     total = len(results)
+    errors = {r.report.error for r in results if r.report.status == "error"}
+    common = errors.pop() if total > 1 and statuses["error"] == total and len(errors) == 1 else None
     return Summary(
+        common_error=common,
         task=spec.id,
         total=total,
         passed=statuses["passed"],
@@ -89,6 +93,10 @@ def render(console: Console, summary: Summary, out: Path) -> None:
     if s.slowest:
         console.print("slowest: " + ", ".join(f"{who} {sec:.1f} s" for who, sec in s.slowest),
                       markup=False)
+    if s.common_error:
+        console.print(f"[bold yellow]every submission failed the same way:[/] {s.common_error}")
+        console.print("that is likely the setup, not the students: fix it, then rerun with "
+                      "--regrade errors", markup=False)
     if s.unattributed:
         console.print(f"[yellow]{len(s.unattributed)} input(s) could not be attributed to a student:[/]")
         for item in s.unattributed:

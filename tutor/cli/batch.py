@@ -33,6 +33,9 @@ def batch(
                             help="Comma-separated exports: csv, gradescope, prairielearn."),
     timeout: float = typer.Option(600.0, "--timeout", min=1,
                                   help="Seconds one submission may take before it is stopped."),
+    regrade: Optional[str] = typer.Option(
+        None, "--regrade", help="Grade again even if unchanged: 'errors' (those that could not be "
+        "graded, e.g. after fixing the data path) or 'all' (e.g. after updating tutor)."),
     array_tasks: int = typer.Option(4, "--array-tasks", min=1, hidden=True),
     max_running: int = typer.Option(2, "--max-running", min=1, hidden=True),
     shard: Optional[str] = typer.Option(None, "--shard", hidden=True,
@@ -48,7 +51,9 @@ def batch(
             assert 0 <= index < total
         except (ValueError, AssertionError):
             raise UserError(f"--shard {shard}: expected i/N with 0 <= i < N") from None
-        raise typer.Exit(run.run_shard(submissions, index, total, workers or 1, timeout))
+        raise typer.Exit(run.run_shard(submissions, index, total, workers or 1, timeout, regrade or ""))
+    if regrade not in (None, "errors", "all"):
+        raise UserError(f"--regrade {regrade}: use 'errors' or 'all'")
     options = run.Options(
         source=submissions,
         task_id=task,
@@ -59,5 +64,6 @@ def batch(
         slurm=slurm,
         array_tasks=array_tasks,
         concurrency=max_running,
+        regrade=regrade or "",
     )
     run.run(options)
