@@ -40,7 +40,7 @@ title = "A tiny CNN trained as a GPU job"
 chapter = 1
 order = 1
 kind = "model"
-summary = "The book's baseline CNN on 3,000 images for two epochs (hpc tests)."
+summary = "A small CNN on 5,000 images for two epochs (hpc tests)."
 needs_gpu = true
 files = ["model.py"]
 artifacts = ["model.keras", "train.json"]
@@ -49,7 +49,7 @@ hints = ["one", "two", "three"]
 [dataset]
 name = "mnist"
 adapter = "image"
-train_subset = 3000
+train_subset = 5000
 eval_subset = 2000
 
 [recipe]
@@ -176,7 +176,7 @@ def test_training_job_writes_model_keras_and_train_json(slurm_cluster, timeout_j
     assert row["exit_code"] == "0:0" and row["node"] == "localhost"
     assert (workspace / "model.keras").stat().st_size > 10_000
     record = TrainRecord.model_validate_json((workspace / "train.json").read_text())
-    assert (record.epochs, record.batch_size, record.seed, record.train_size) == (2, 100, 7, 3000)
+    assert (record.epochs, record.batch_size, record.seed, record.train_size) == (2, 100, 7, 5000)
     assert len(record.epoch_times_s) == 2 and len(record.history["val_accuracy"]) == 2
     assert record.tensorflow.count(".") == 2 and record.device.startswith("CPU")
     assert (workspace / "tutor_runner.py").is_file() and (workspace / "job.slurm").is_file()
