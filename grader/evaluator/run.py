@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from grader.evaluator.load import open_untrusted
+from grader.evaluator.load import compile_facts, open_untrusted
 from grader.summary import model_shapes, summarize
 
 
@@ -47,8 +47,10 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     import tensorflow as tf
 
     cap = args.get("cap_text", "memory")
-    model = open_untrusted(workdir / "in" / "model.keras", cap_text=cap)
-    summary = summarize(model)
+    artifact = workdir / "in" / "model.keras"
+    model = open_untrusted(artifact, cap_text=cap)
+    optimizer, loss = compile_facts(artifact)
+    summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
     x = np.load(workdir / "in" / "x.npy", mmap_mode="r", allow_pickle=False)
     predicted, problem = predict_classes(
         model, x, args["adapter"], int(args.get("num_classes", 10)), int(args.get("batch_size", 500))
