@@ -114,3 +114,34 @@ def test_the_overfitting_check_through_train_and_grade():
     checks = {c["id"]: c for c in report["checks"]}
     assert checks["overfits"]["status"] == "passed", checks["overfits"]["message"]
     assert checks["accuracy"]["status"] == "passed" and report["status"] == "passed"
+
+
+ARTIFACTS = r"""
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+sys.path.insert(0, sys.argv[1])
+import keras, model, finetune
+frozen = model.build_model()
+frozen.save(os.path.join(sys.argv[2], "model.keras"))
+finetune.unfreeze(frozen, 30)
+frozen.save(os.path.join(sys.argv[2], "finetuned.keras"))
+"""
+
+
+@pytest.mark.slow
+def test_a1_4_grade_looks_at_what_trains_in_each_of_its_two_models(tmp_path_factory):
+    """Untrained artifacts (stand-in ImageNet weights): the trainable layers are what is judged."""
+    import subprocess
+    import sys
+
+    stage_in_keras_home(build_weights(tmp_path_factory.mktemp("weights")))
+    folder = workspace("a1.4", SOLUTIONS / "a1.4")
+    made = subprocess.run([sys.executable, "-c", ARTIFACTS, str(folder), str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-2000:]
+    report = json.loads(run_tutor("grade", "a1.4", "--json").stdout)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["frozen-run"]["status"] == "passed", checks["frozen-run"]["message"]
+    assert checks["frozen-run"]["message"] == "model.keras: 0/153 backbone layers train, 12,810 trainable params"
+    assert checks["finetuned-run"]["status"] == "passed", checks["finetuned-run"]["message"]
+    assert "finetuned.keras: 19/153 backbone layers train" in checks["finetuned-run"]["message"]

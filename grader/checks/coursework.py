@@ -86,6 +86,9 @@ def trainable_layers(check: s.TrainableLayersCheck, ctx: CheckContext) -> CheckR
     if ctx.mode == "grade" and other and not (ctx.submission / check.artifact).is_file():
         return failed(check, f"no {check.artifact} in {ctx.submission}: run your fine-tuning script to write it", want, "missing")
     summary = ctx.summary if ctx.mode == "check" else _artifact_summary(ctx, check.artifact)
+    refused = (ctx.extra.get("artifact_errors") or {}).get(check.artifact)
+    if summary is None and refused:
+        return failed(check, refused, want, "not opened")
     if summary is None:
         if ctx.mode == "grade" and other:
             return result(check, "error", f"tutor grade did not summarise {check.artifact}", want)
