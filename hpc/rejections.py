@@ -53,17 +53,22 @@ RULES: list[tuple[str, str, str]] = [
         "the job asks for more GPUs/CPUs than QOS '{qos}' allows",
         "ask for fewer GPUs/CPUs",
     ),
+]
+
+# Not a verdict on the job: SLURM itself cannot be reached or is not set up here.
+UNREACHABLE: list[tuple[str, str, str]] = [
     (
-        r"Unable to contact slurm controller|Socket timed out|Connection refused",
-        "the SLURM controller does not answer",
-        "try again in a minute; if it persists, tell your cluster's support",
+        r"Could not establish a configuration source|Unable to contact slurm controller"
+        r"|Socket timed out|Connection refused|Zero Bytes were transmitted",
+        "SLURM is installed but its controller does not answer (or it is not configured on this machine)",
+        "on a cluster login node try again in a minute, then tell support; elsewhere `--dry-run` shows the script",
     ),
 ]
 
 
 def slurm_message(stderr: str) -> str:
     """The meaningful part of sbatch's stderr (without the `sbatch: error:` prefixes)."""
-    lines = [re.sub(r"^sbatch:\s*(error:\s*)?", "", l).strip() for l in stderr.strip().splitlines()]
+    lines = [re.sub(r"^sbatch:\s*((error|fatal):\s*)?", "", l).strip() for l in stderr.strip().splitlines()]
     lines = [l for l in lines if l]
     failed = [l for l in lines if "submission failed" in l.lower()]
     text = (failed or lines or ["sbatch failed without a message"])[-1]
@@ -74,6 +79,9 @@ def explain(stderr: str, **request: object) -> Rejected:
     """A `Rejected` naming SLURM's reason and the fix; `request` fills {account}, {qos}, ..."""
     message = slurm_message(stderr)
     values = {k: ("" if v is None else v) for k, v in request.items()}
+    for pattern, reason, fix in UNREACHABLE:
+        if re.search(pattern, stderr, re.IGNORECASE):
+            return Rejected(f"could not submit: {reason} (\"{message}\")", fix, message)
     for pattern, reason, fix in RULES:
         if re.search(pattern, stderr, re.IGNORECASE):
             try:

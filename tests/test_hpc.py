@@ -371,3 +371,12 @@ def test_hpc_imports_nothing_of_tutor_or_grader():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not [m for m in names if m.split(".")[0] in ("tutor", "grader")], path
+
+
+def test_slurm_without_a_controller_is_not_called_a_rejection():
+    stderr = ("sbatch: error: resolve_ctls_from_dns_srv: res_nsearch error: Unknown host\n"
+              "sbatch: error: fetch_config: DNS SRV lookup failed\n"
+              "sbatch: fatal: Could not establish a configuration source\n")
+    error = explain(stderr, account="tutor-class")
+    assert str(error).startswith("could not submit: SLURM is installed but its controller does not answer")
+    assert "Could not establish a configuration source" in str(error) and "--dry-run" in error.fix
