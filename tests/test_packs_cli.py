@@ -82,6 +82,25 @@ def test_compare_reasons_are_one_line():
     assert "Traceback" not in missing.stderr + nothing.stderr
 
 
+def test_compare_runs_given_by_path_and_write_the_table(tmp_path):
+    first, second = tmp_path / "shallow", tmp_path / "resnet"
+    first.mkdir(), second.mkdir()
+    base = {"epochs": 2, "history": {"loss": [1.2, 0.9], "accuracy": [0.55, 0.68], "val_accuracy": [0.6, 0.66]},
+            "epoch_times_s": [4.0, 3.5], "total_s": 7.6, "device": "GPU (NVIDIA H100)",
+            "trainable_params": 552_362, "total_params": 552_362}
+    (first / "train.json").write_text(json.dumps(base))
+    (second / "schedule.train.json").write_text(json.dumps({**base, "label": "cosine", "trainable_params": 272_474}))
+    out = tmp_path / "table.md"
+    result = run_tutor("compare", str(first), str(second / "schedule.train.json"), "--write", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert rows[0].startswith("| shallow | 2 | 552,362 | 552,362 | 7.6 | 3.80 | 0.6800 | 0.6600 | GPU (NVIDIA H100) |")
+    assert rows[1].startswith("| resnet · schedule.train.json | 2 | 272,474 |")
+    (second / "broken.train.json").write_text('{"epochs": -1}')
+    broken = run_tutor("compare", str(second))
+    assert broken.returncode == 2 and "broken.train.json: epochs" in broken.stderr
+
+
 @pytest.mark.slow
 def test_part_2_comparison_from_tiny_cifar_runs():
     """Real training of the three part-2 solutions, one epoch on the 200-image CIFAR-10 subset."""
