@@ -290,6 +290,8 @@ class Pipeline:
             extra = self._other_artifacts(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
+        except OSError as exc:  # e.g. a full or unwritable temporary folder
+            return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         ctx = CheckContext(
             spec=task.spec,
             submission=submission,
@@ -355,6 +357,8 @@ class Pipeline:
             workdir = self._stage(submission, "train", exclude=(ARTIFACT, "train.json"))
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
+        except OSError as exc:  # e.g. a full or unwritable temporary folder
+            return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         try:
             np.savez(workdir / "in" / "train.npz", x_train=x, y_train=y)
             policy = policy_for(spec, "train")
@@ -383,6 +387,11 @@ class Pipeline:
         report.meta["train"] = record.model_dump(mode="json")
         report.duration_s = round(time.monotonic() - started, 3)
         return report
+
+
+def _os_reason(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc} (check free space and permissions of the temporary folder, $TMPDIR)"
 
 
 def _compile_facts(summary: Optional[ModelSummary]) -> dict[str, Any]:

@@ -81,7 +81,10 @@ def copy_submission(
             )
         dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        try:
+            shutil.copyfile(path, dest)
+        except PermissionError:
+            raise StagingError(f"{rel} cannot be read (permission denied); fix its permissions") from None
         copied.append(str(rel))
     return copied
 
