@@ -48,8 +48,9 @@ class JobInfo:
 
 
 def slurm_verdict(text: str) -> str:
+    """The last line a SLURM command printed, without its `cmd: error:` prefix."""
     line = (text.strip().splitlines() or [""])[-1]
-    return re.sub(r"^sbatch:\s*", "", line).strip()
+    return re.sub(r"^\w+:\s*((error|fatal):\s*)?", "", line).strip()
 
 
 def normalise_state(state: str) -> str:
@@ -121,7 +122,7 @@ class Slurm:
         """Every queued or running job of this user, array tasks one per line: ONE call."""
         proc = self._run(["squeue", "--noheader", "--array", "--me", f"--format={SQUEUE_FORMAT}"])
         if proc.returncode != 0:
-            raise HpcError(f"squeue failed: {proc.stderr.strip() or proc.returncode}", "try again in a minute")
+            raise HpcError(f"squeue failed: {slurm_verdict(proc.stderr) or proc.returncode}", "try again in a minute")
         jobs = {}
         for line in proc.stdout.splitlines():
             parts = line.split("|")
@@ -147,7 +148,7 @@ class Slurm:
                 text = proc.stderr.strip()
                 if "disabled" in text.lower() or "accounting_storage/none" in text:
                     raise AccountingDisabled(text)
-                raise HpcError(f"sacct failed: {text or proc.returncode}", "try again in a minute")
+                raise HpcError(f"sacct failed: {slurm_verdict(text) or proc.returncode}", "try again in a minute")
             for line in proc.stdout.splitlines():
                 parts = line.split("|")
                 if len(parts) < 7:
