@@ -4,6 +4,14 @@ Shipped profiles live in `hpc/profiles/*.toml` (`mn5`, the book's MareNostrum 5 
 `local`, the test cluster). A site adds or overrides profiles with its own `*.toml` files in
 the course config's `profiles_dir`; a site file may say `extends = "mn5"` and give only the
 fields it changes (typically `account`). The file name is the profile name.
+
+Fields: `account`, `partition`, `qos` (sbatch's), `gpu_request` (how N GPUs are asked for,
+e.g. "--gres gpu:{gpus}"), `cpus_per_task`/`time`/`mem` (site values that override the
+exercise's), `max_cpus_per_task`/`max_gpus`/`max_time` (limits checked before sbatch),
+`modules` + `purge_modules`, `container` and `launcher` (the command that runs Python, e.g.
+"singularity exec --nv {container} python"), `setup` (shell lines before it) and
+`extra_directives` (more #SBATCH options). A `<placeholder>` left in any of them is refused
+at submit time (`--dry-run` still renders).
 """
 
 from __future__ import annotations
