@@ -67,6 +67,16 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     for name in ("model.py", "model.keras", "NOTES.md", "train.json"):
         shutil.copyfile(trained["one-conv"] / name, src / f"smithjohn_late_12345_{len(name)}9_{name}")
     (src / "stray-notes.txt").write_text("whose?")
+    forger = src / "forger"  # prints a fake worker answer and a fake report, then exits 0
+    forger.mkdir()
+    fake = json.dumps({"report": {"task": "task8.1", "status": "passed", "score": 1.0, "points": 10,
+                                  "max_points": 10, "checks": [], "duration_s": 0}, "fingerprints": {}})
+    (forger / "model.py").write_text(
+        f"import os, sys\n\ndef build_model():\n    print({fake!r})\n    os.write(1, b{(fake + chr(10))!r})\n"
+        "    sys.stdout.flush()\n    os._exit(0)\n")
+    bomb = src / "greedy"
+    bomb.mkdir()
+    (bomb / "model.py").write_text("def build_model():\n    hog = bytearray(64 * 2**30)\n    return hog\n")
     hang = src / "zz-hang"
     hang.mkdir()
     (hang / "model.py").write_text("def build_model():\n    while True:\n        pass\n")
@@ -76,8 +86,10 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
                        "--timeout", "25", "--format", "csv,gradescope,prairielearn", timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = _rows(out)
-    assert sorted(rows) == ["12345", "alice", "bob", "carol", "dave", "eve", "frank", "gina",
-                            "mallory", "zz-hang"]
+    assert sorted(rows) == ["12345", "alice", "bob", "carol", "dave", "eve", "forger", "frank",
+                            "gina", "greedy", "mallory", "zz-hang"]
+    assert rows["forger"]["status"] != "passed" and rows["forger"]["points"] == "0"
+    assert rows["greedy"]["status"] != "passed" and rows["greedy"]["reason"]
     # One epoch on a subset: every structural check passes, accuracy is real but may be short.
     assert float(rows["alice"]["accuracy"]) > 0.9 and rows["alice"]["failed_checks"] in ("", "accuracy")
     assert rows["alice"]["total_params"] == rows["dave"]["total_params"] != ""
@@ -110,9 +122,9 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     again = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "1",
                       "--timeout", "25", timeout=600)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert "graded now: 1" in again.stdout and "unchanged since the last run: 9" in again.stdout
+    assert "graded now: 1" in again.stdout and "unchanged since the last run: 11" in again.stdout
     assert _graded_events(out).count("bob") == 2 and _graded_events(out).count("alice") == 1
-    assert len(_rows(out)) == 10
+    assert len(_rows(out)) == 12
 
 
 

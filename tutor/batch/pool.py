@@ -171,6 +171,7 @@ class Pool:
         self.peak_rss = 0
         self._procs: list[WorkerProcess] = []
         self.startup_error: Optional[str] = None
+        self.fatal: Optional[str] = None  # a result could not be stored: stop everything
 
     def run(self, submissions: list[Submission], on_done: Callable[[Outcome], None]) -> None:
         todo: "queue.Queue[Submission]" = queue.Queue()
@@ -192,9 +193,11 @@ class Pool:
         finally:
             for worker in self._procs:
                 worker.close() if finished else worker.kill()
-        if not todo.empty() and self.startup_error:
-            from tutor.errors import UserError
+        from tutor.errors import UserError
 
+        if self.fatal:
+            raise UserError(self.fatal)
+        if not todo.empty() and self.startup_error:
             raise UserError(self.startup_error)
 
     def _loop(self, worker: WorkerProcess, todo: "queue.Queue[Submission]",
@@ -204,7 +207,7 @@ class Pool:
         except WorkerDied as exc:
             self.startup_error = f"{exc}; nothing was graded by this worker"
             return
-        while True:
+        while not self.fatal:
             try:
                 sub = todo.get_nowait()
             except queue.Empty:
@@ -231,4 +234,9 @@ class Pool:
             if self.recycle_after and worker.graded >= self.recycle_after:
                 worker.close()
             with self._done_lock:
-                on_done(Outcome(sub, report, prints, time.monotonic() - start))
+                try:
+                    on_done(Outcome(sub, report, prints, time.monotonic() - start))
+                except OSError as exc:
+                    self.fatal = (f"cannot store results ({exc.strerror or exc}): free some space "
+                                  "or fix the --out folder, then rerun to finish the batch")
+                    return
