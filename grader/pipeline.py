@@ -123,7 +123,7 @@ class Pipeline:
         self.allow_downloads = allow_downloads
         self._server: Optional[ForkServer] = None
         self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
-        self._staged: set[str] = set()
+        self._staged: dict[str, tuple[Path, Path, Optional[tuple]]] = {}  # name -> (source, copy, stat)
 
     # -- machinery -----------------------------------------------------------------
     @property
@@ -140,16 +140,31 @@ class Pipeline:
             self._server = None
 
     def _stage_weights(self, task: Task) -> dict[str, str]:
-        """Copy the task's pretrained weights into the sandbox's KERAS_HOME (offline `weights="imagenet"`)."""
-        staged = {}
+        """Before every job: the sandbox's KERAS_HOME holds exactly the staged weights, as staged.
+
+        Copies, so a child cannot spoil the course's files; checked and restored before each
+        job, so a hostile child cannot spoil the next submission's (nor leave a keras.json
+        that a restarted server would read)."""
+        home = self.server.keras_home
         for name in task.spec.weights:
-            resolved = resolve_weights(name, self.data_dir)
-            target = self.server.keras_home / "models" / WEIGHTS[name].file_name
             if name not in self._staged:
-                shutil.copyfile(resolved.path, target)
-                self._staged.add(name)
-            staged[name] = str(resolved.path)
-        return staged
+                resolved = resolve_weights(name, self.data_dir)
+                self._staged[name] = (resolved.path, home / "models" / WEIGHTS[name].file_name, None)
+        keep = {target for _source, target, _sig in self._staged.values()}
+        for path in sorted(home.rglob("*"), reverse=True):
+            if path in keep or path in (home / "models", home / "datasets"):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        for name, (source, target, signature) in list(self._staged.items()):
+            if signature is None or _signature(target) != signature:
+                (home / "models").mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)
+                shutil.copyfile(source, target)
+                self._staged[name] = (source, target, _signature(target))
+        return {name: str(self._staged[name][0]) for name in task.spec.weights}
 
     def _test_split(self, task: Task) -> tuple[np.ndarray, np.ndarray, dict]:
         spec = task.spec.dataset
@@ -387,6 +402,14 @@ class Pipeline:
         report.meta["train"] = record.model_dump(mode="json")
         report.duration_s = round(time.monotonic() - started, 3)
         return report
+
+
+def _signature(path: Path) -> Optional[tuple]:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _os_reason(exc: OSError) -> str:

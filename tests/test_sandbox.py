@@ -175,3 +175,34 @@ def test_the_grading_process_never_imports_tensorflow(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.stdout.split() == ["passed", "62346", "False", "False"], proc.stderr[-2000:]
+
+
+def test_a_child_cannot_spoil_the_staged_weights_for_the_next_submission(tmp_path):
+    """Batch grading: one submission overwrites the sandbox's copy of the ImageNet weights and
+    plants a keras.json; the next submission still builds with the staged file."""
+    import shutil
+
+    from exercises import load_catalog
+    from grader.api import Grader
+    from tests.conftest import REPO
+    from tests.weights_support import build_weights, stage_in_keras_home
+
+    staged = stage_in_keras_home(build_weights(tmp_path / "weights"))
+    task = load_catalog().get("task8.5")
+    hostile = tmp_path / "hostile"
+    hostile.mkdir()
+    (hostile / "model.py").write_text(
+        "import glob, os\n"
+        "home = os.environ['KERAS_HOME']\n"
+        "for path in glob.glob(home + '/models/*'):\n"
+        "    open(path, 'wb').write(b'spoiled')\n"
+        "open(home + '/keras.json', 'w').write('{\"image_data_format\": \"channels_first\"}')\n"
+        "def build_model():\n    return None\n"
+    )
+    good = tmp_path / "good"
+    shutil.copytree(REPO / "solutions" / "task8.5", good)
+    with Grader() as grader:
+        assert grader.check(task, hostile).status == "failed"
+        report = grader.check(task, good)
+    assert report.status == "passed", [c.message for c in report.failed_checks()]
+    assert staged.resolve().read_bytes()[:8] != b"spoiled"
