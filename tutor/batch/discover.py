@@ -43,17 +43,21 @@ class _Found:
     names: dict[str, str] = field(default_factory=dict)
     unattributed: list[Unattributed] = field(default_factory=list)
 
+    def taken(self, sid: str, entry: Path, loose_too: bool = True) -> bool:
+        """True (and `entry` listed as unattributed) when `sid` already has a submission."""
+        if sid in self.submissions:
+            first = self.submissions[sid].origin
+        elif loose_too and sid in self.loose:
+            first = "LMS files"
+        else:
+            return False
+        self.unattributed.append(
+            Unattributed(path=str(entry), reason=f"student {sid} already has a submission ({first})"))
+        return True
+
     def add(self, sub: Submission, entry: Path) -> None:
-        if sub.student in self.submissions or sub.student in self.loose:
-            self.unattributed.append(
-                Unattributed(
-                    path=str(entry),
-                    reason=f"student {sub.student} already has a submission "
-                    f"({self.submissions[sub.student].origin if sub.student in self.submissions else 'LMS files'})",
-                )
-            )
-            return
-        self.submissions[sub.student] = sub
+        if not self.taken(sub.student, entry):
+            self.submissions[sub.student] = sub
 
 
 def discover(
@@ -91,11 +95,7 @@ def discover(
                 found.unattributed.append(Unattributed(path=str(entry), reason=HOW))
             else:
                 sid = student_id(parsed.student)
-                if sid in found.submissions:
-                    found.unattributed.append(
-                        Unattributed(path=str(entry), reason=f"student {sid} already has a submission "
-                                     f"({found.submissions[sid].origin})")
-                    )
+                if found.taken(sid, entry, loose_too=False):
                     continue
                 found.loose.setdefault(sid, []).append((parsed.attachment, entry, parsed.file))
                 found.names.setdefault(sid, parsed.name)
