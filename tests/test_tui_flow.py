@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from tests.conftest import REPO
@@ -103,3 +104,40 @@ def test_a_broken_submission_shows_its_reason(isolated_home):
 
     run_app(scenario, size=(120, 40))
     assert load_progress().task("task8.1").status.value == "in progress"
+
+
+@pytest.mark.slow
+def test_train_locally_then_grade(isolated_home):
+    """Task 7.2 trains here (no GPU needed): progress streams into the status line, then g
+    grades the trained model and the task is graded, with the baseline comparison."""
+    seen: list[str] = []
+
+    async def scenario(pilot, app):
+        app.open_task("task7.2")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        for item in (REPO / "solutions" / "task7.2").iterdir():
+            if item.is_file():
+                shutil.copy2(item, isolated_home / "work" / "task7.2" / item.name)
+        await pilot.press("t")
+        await pilot.pause()
+
+        def trained() -> bool:
+            seen.append(str(app.screen.query_one("#busy", Static).render()))
+            return app.screen.busy is None
+
+        await wait_for(pilot, trained, timeout=600, what="tutor train to finish")
+        assert any(line.startswith("training: epoch 5/5") for line in seen), seen
+        assert (isolated_home / "work" / "task7.2" / "model.keras").is_file()
+        await pilot.press("g")
+        await wait_for(pilot, lambda: "task7.2" in app.reports and not app.screen.busy,
+                       timeout=300, what="tutor grade to finish")
+        report = app.reports["task7.2"]
+        assert report.status == "passed" and report.accuracy is not None
+        text = screen_text(app)
+        assert "against the baseline" in text and f"{report.accuracy:.4f}" in text
+
+    run_app(scenario, size=(100, 40))
+    assert load_progress().task("task7.2").status.value == "graded"
+    assert "tensorflow" not in sys.modules

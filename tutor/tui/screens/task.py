@@ -135,8 +135,9 @@ class TaskScreen(Screen):
         tabs = self.query_one("#tabs", TabbedContent)
         tabs.get_tab("hints").label = f"Hints ({shown}/{len(hints)})"
 
-    def set_busy(self, message: Optional[str], error: bool = False) -> None:
-        self.busy = message if not error else None
+    def set_busy(self, message: Optional[str], error: bool = False, done: bool = False) -> None:
+        """Show `message` in the status line; the actions wait while busy (not error/done)."""
+        self.busy = None if (error or done) else message
         line = self.query_one("#busy", Static)
         line.set_class(error, "-error")
         line.update(message or "")
@@ -249,7 +250,7 @@ class TaskScreen(Screen):
         if not result.ok:
             self._failed("train", result)
             return
-        self.set_busy("trained: model.keras written; press g to grade it")
+        self.set_busy("trained: model.keras written; press g to grade it", done=True)
         self.app.notify(f"{self.exercise.id} trained. Press g to grade the model.")
 
     @work(exclusive=True, group="task-action", exit_on_error=False)
