@@ -41,7 +41,16 @@ def batch(
     shard: Optional[str] = typer.Option(None, "--shard", hidden=True,
                                         help="Internal: grade share i/N of a staged batch."),
 ) -> None:
-    """Grade every student's submission for TASK into a gradebook."""
+    """Grade every student's submission for TASK into a gradebook.
+
+    Writes to --out: gradebook.csv, feedback/STUDENT.txt, gradescope/ and prairielearn/
+    STUDENT/results.json (with --format), integrity.txt (identical weights or source, for a
+    human to review), summary.json and unattributed.txt. Rerun the same command after a crash,
+    a Ctrl-C or new submissions: only new or changed submissions are graded.
+
+    Examples: tutor batch canvas-download.zip --task task8.1 -f csv,gradescope;
+    tutor batch submissions/ --task task8.1 --slurm
+    """
     from tutor.batch import exports, run
     from tutor.errors import UserError
 
