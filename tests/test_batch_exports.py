@@ -105,3 +105,14 @@ def test_summary_counts_rates_histogram_and_common_failures(tmp_path):
     summary.render(console, s, tmp_path)
     text = console.export_text()
     assert "pass rate 33%" in text and "x.py: no student id" in text and "slowest" in text
+
+
+def test_files_of_students_no_longer_in_the_batch_are_removed(tmp_path):
+    for result in RESULTS:
+        exports.write_student_files(tmp_path, result, TASK.spec, ["gradescope", "prairielearn"])
+    (tmp_path / "feedback" / "README.md").write_text("the instructor's own notes")
+    assert exports.remove_stale(tmp_path, {"alice", "bob"}) == ["carol"]
+    assert not (tmp_path / "feedback" / "carol.txt").exists()
+    assert not (tmp_path / "gradescope" / "carol").exists()
+    assert (tmp_path / "prairielearn" / "bob" / "results.json").exists()
+    assert (tmp_path / "feedback" / "README.md").exists()

@@ -157,6 +157,26 @@ def write_student_files(out: Path, result: StoredResult, spec: Exercise,
                           doc.model_dump_json(indent=2, exclude_none=True) + "\n")
 
 
+def remove_stale(out: Path, students: set[str]) -> list[str]:
+    """Drop per-student files of students no longer in the batch (e.g. a misnamed upload
+    that is now attributed correctly), so --out never shows a grade the gradebook lacks."""
+    removed = []
+    for path in (out / "feedback").glob("*.txt"):
+        if path.stem not in students:
+            path.unlink()
+            removed.append(path.stem)
+    for kind in ("gradescope", "prairielearn"):
+        for result in (out / kind).glob("*/results.json"):
+            if result.parent.name not in students:
+                result.unlink()
+                try:
+                    result.parent.rmdir()
+                except OSError:
+                    pass
+                removed.append(result.parent.name)
+    return sorted(set(removed))
+
+
 def parse_formats(value: Optional[str]) -> list[str]:
     from tutor.errors import UserError
 

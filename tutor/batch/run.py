@@ -131,6 +131,7 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     exports.write_gradebook(out / "gradebook.csv", results)
     for result in results:
         exports.write_student_files(out, result, task.spec, formats)
+    exports.remove_stale(out, {r.student for r in results})
     if manifest.unattributed:
         write_atomic(out / "unattributed.txt",
                      "".join(f"{u.path}\t{u.reason}\n" for u in manifest.unattributed))
