@@ -82,13 +82,18 @@ def test_discover_mixed_folder_zip_canvas_and_moodle_inputs(tmp_path):
     moodle = src / "Jane Doe_4242_assignsubmission_file_"
     moodle.mkdir()
     _zip(moodle / "mywork.zip", {"model.py": b"j"})
+    plain = src / "Li Wei_4343_assignsubmission_file_"
+    plain.mkdir()
+    (plain / "model.py").write_text("w")
+    (plain / "NOTES.md").write_text("n")
     (src / "random.py").write_text("who?")
     _zip(src / "alice.zip", {"model.py": b"dup"})
     _zip(src / "mallory.zip", {"../../escape.py": b"x"})
 
     subs, unattributed = discover(src, tmp_path / "staged", EXPECTED)
     by = {s.student: s for s in subs}
-    assert sorted(by) == ["12345", "4242", "alice", "bob", "mallory"]
+    assert sorted(by) == ["12345", "4242", "4343", "alice", "bob", "mallory"]
+    assert by["4343"].path == plain and by["4343"].name == "Li Wei"
     assert by["alice"].path == src / "alice"
     assert (by["bob"].path / "model.py").read_text() == "b"
     assert (by["12345"].path / "model.py").read_text() == "new"  # the later upload wins
