@@ -12,7 +12,8 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from tests.conftest import REPO
-from tests.tui_support import cell_text, notices, run_app, screen_text, wait_for
+from tests.tui_support import (cell_text, notices, run_app, screen_text, start_with_solution,
+                               wait_for)
 from tutor.state.progress import load_progress
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.task import TaskScreen
@@ -113,13 +114,7 @@ def test_train_locally_then_grade(isolated_home):
     seen: list[str] = []
 
     async def scenario(pilot, app):
-        app.open_task("task7.2")
-        await pilot.pause()
-        await pilot.press("s")
-        await pilot.pause()
-        for item in (REPO / "solutions" / "task7.2").iterdir():
-            if item.is_file():
-                shutil.copy2(item, isolated_home / "work" / "task7.2" / item.name)
+        await start_with_solution(pilot, app, "task7.2")
         await pilot.press("t")
         await pilot.pause()
 

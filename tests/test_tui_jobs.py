@@ -4,16 +4,16 @@ loss/accuracy per epoch, the confusion matrix, and a real job on the test SLURM 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Log, Static
+from textual.widgets import DataTable, Log
 
 from grader.report import Report
 from tests.conftest import REPO
-from tests.tui_support import canned_jobs, cell_text, notices, row_keys, run_app, screen_text, wait_for
+from tests.tui_support import (canned_jobs, cell_text, notices, row_keys, run_app, screen_text,
+                               start_with_solution, wait_for)
 from tutor.tui import app as tui_app
 from tutor.tui.screens.jobs import JobsScreen
 from tutor.tui.widgets.training_plot import TrainingPlot
@@ -127,13 +127,7 @@ def test_a_real_job_on_the_test_cluster(slurm_cluster, isolated_home, monkeypatc
     monkeypatch.setenv("TUTOR_PROFILE", "local")
 
     async def scenario(pilot, app):
-        app.open_task("task7.2")
-        await pilot.pause()
-        await pilot.press("s")
-        await pilot.pause()
-        for item in (REPO / "solutions" / "task7.2").iterdir():
-            if item.is_file():
-                shutil.copy2(item, isolated_home / "work" / "task7.2" / item.name)
+        await start_with_solution(pilot, app, "task7.2")
         await pilot.press("u")
         await wait_for(pilot, lambda: any(j.task == "task7.2" for j in app.jobs), timeout=120,
                        what="the submitted job in `tutor jobs`")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 import json
 import time
 from typing import Any, Awaitable, Callable, Optional
@@ -10,6 +12,8 @@ from typing import Any, Awaitable, Callable, Optional
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
+from tests.conftest import REPO
+from tutor.state.progress import load_progress
 from tutor.tui.app import TutorApp
 from tutor.tui.runner import CliResult
 
@@ -69,3 +73,17 @@ def screen_text(app: TutorApp) -> str:
     """The characters on the terminal right now, one line per row (what the student reads)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text.rstrip() for strip in strips)
+
+
+async def start_with_solution(pilot: Pilot, app: TutorApp, task_id: str) -> Path:
+    """Open the task, start its workspace with s, copy the reference solution in."""
+    app.open_task(task_id)
+    await pilot.pause()
+    await pilot.press("s")
+    await pilot.pause()
+    workspace = Path(load_progress().task(task_id).workspace or "")
+    assert workspace.is_dir(), f"s did not start the {task_id} workspace"
+    for item in (REPO / "solutions" / task_id).iterdir():
+        if item.is_file():
+            shutil.copy2(item, workspace / item.name)
+    return workspace
