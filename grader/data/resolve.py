@@ -53,7 +53,8 @@ def _candidates(info: DatasetInfo, place: SearchPlace) -> Iterable[Path]:
 
 
 def stage_hint(name: str) -> str:
-    return f"stage it once with: tutor data stage {name} --from /path/to/{_file_name(name)}"
+    source = "cifar-10-python.tar.gz" if name == "cifar10" else _file_name(name)  # the official archive
+    return f"stage it once with: tutor data stage {name} --from /path/to/{source}"
 
 
 def _file_name(name: str) -> str:
