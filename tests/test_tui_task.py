@@ -108,3 +108,22 @@ def test_keys_follow_the_task_kind():
 
     run_app(scenario, size=(160, 30))
     assert "tensorflow" not in sys.modules
+
+
+def test_progress_that_cannot_be_saved_is_a_notification_not_a_crash(isolated_home, monkeypatch):
+    blocker = isolated_home / "not-a-folder"
+    blocker.write_text("a file where the state folder should be\n")
+    monkeypatch.setenv("TUTOR_HOME", str(blocker))
+
+    async def scenario(pilot, app):
+        open_task(app, "task8.1")
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        assert any(n.startswith("could not save your progress") for n in notices(app, "error"))
+        assert app.screen.exercise.id == "task8.1"  # still here, still working
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "tasks complete" in screen_text(app)
+
+    run_app(scenario)

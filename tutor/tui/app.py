@@ -7,12 +7,15 @@ slower when nothing is running, backing off on errors).
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Optional
+import warnings
+from contextlib import contextmanager
+from typing import Awaitable, Callable, Iterator, Optional
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from grader.report import Report
 from tutor.context import Context
@@ -70,9 +73,16 @@ class TutorApp(App[None]):
     def on_mount(self) -> None:
         from tutor.tui.screens.course import CourseScreen
 
+        # Warnings (e.g. a corrupt progress file moved aside) become notifications.
+        self._saved_showwarning = warnings.showwarning
+        warnings.showwarning = self._show_warning
+
         self.push_screen(CourseScreen())
         if self.fetch_jobs is not None:
             self._schedule_poll(1.0)
+
+    def on_unmount(self) -> None:
+        warnings.showwarning = self._saved_showwarning
 
     def open_task(self, task_id: str) -> None:
         from tutor.tui.screens.task import TaskScreen
@@ -92,6 +102,35 @@ class TutorApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    @contextmanager
+    def saving_state(self) -> Iterator[None]:
+        """A progress write that fails (a full disk, an unwritable home) is a notification."""
+        try:
+            yield
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            self.notify(f"could not save your progress: {where}{exc.strerror or exc}",
+                        severity="error")
+
+    def worker_failed(self, event: Worker.StateChanged, what: str) -> bool:
+        """A worker that raised: say so in one line (never a traceback); True if it did."""
+        if event.state is not WorkerState.ERROR:
+            return False
+        error = event.worker.error
+        if isinstance(error, OSError) and error.strerror:
+            reason = f"{error.filename + ': ' if error.filename else ''}{error.strerror}"
+        else:
+            reason = str(error) or type(error).__name__
+        self.notify(f"{what} failed: {reason}", severity="error")
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "jobs-poll" and self.worker_failed(event, "polling your jobs"):
+            self._schedule_poll(POLL_MAX)
+
+    def _show_warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        self.notify(str(message), severity="warning")
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: Optional[float] = None, markup: bool = False) -> None:
@@ -136,6 +175,6 @@ class TutorApp(App[None]):
             self._poll_wait = (POLL_FAST if watching else POLL_ACTIVE) if active else POLL_IDLE
         for screen in self.screen_stack:
             handler = getattr(screen, "jobs_changed", None)
-            if handler is not None:
+            if handler is not None and screen.is_mounted:
                 handler()
         self._schedule_poll(self._poll_wait)

@@ -17,9 +17,12 @@ def _stamp(task_id: str, mode: str) -> object:
     return result.at if result else None
 
 
-async def run_report(mode: str, task_id: str, path: Optional[Path]) -> tuple[CliResult, Optional[Report]]:
+async def run_report(mode: str, task_id: str,
+                     path: Optional[Path]) -> tuple[CliResult, Optional[Report]]:
     """`tutor check|grade TASK --json [--path DIR]`: the result and its report (None when the
-    CLI printed no valid report; `result.reason` then says why)."""
+    CLI printed no valid report; `result.reason` then says why).
+
+    Raises OSError only when the progress file cannot be read or written."""
     stamp = _stamp(task_id, mode)
     args = [mode, task_id, "--json"] + (["--path", str(path)] if path is not None else [])
     result = await run_cli(*args)

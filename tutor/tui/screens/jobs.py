@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Log, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
 from tutor.tui.grading import run_report
 from tutor.tui.jobs_data import STATE_STYLE, JobView
@@ -176,6 +177,10 @@ class JobsScreen(Screen):
                           f"({report.score:.0%}); the report has no confusion matrix.")
         else:
             target.update(confusion_table(matrix))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group in ("job-log", "job-action"):
+            self.app.worker_failed(event, "the jobs screen")
 
     # ------------------------------------------------------------------ actions
 

@@ -6,6 +6,7 @@ WS` ...), so the screen never freezes and TensorFlow never enters this process.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
 from exercises import ExerciseKind, Task
 from grader.report import Report
@@ -58,6 +60,7 @@ class TaskScreen(Screen):
         super().__init__()
         self.exercise = task
         self.busy: Optional[str] = None
+        self._since = time.monotonic()
 
     # ------------------------------------------------------------------ layout
 
@@ -79,6 +82,7 @@ class TaskScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
         self.refresh_head()
         self.refresh_hints()
         report = self.app.reports.get(self.exercise.id)
@@ -138,10 +142,17 @@ class TaskScreen(Screen):
     def set_busy(self, message: Optional[str], error: bool = False, done: bool = False) -> None:
         """Show `message` in the status line; the actions wait while busy (not error/done)."""
         self.busy = None if (error or done) else message
+        self._since = time.monotonic()
         line = self.query_one("#busy", Static)
         line.set_class(error, "-error")
         line.update(message or "")
         self.refresh_bindings()
+
+    def _tick(self) -> None:
+        """While busy, the status line counts the seconds (the work runs in a subprocess)."""
+        if self.busy:
+            elapsed = int(time.monotonic() - self._since)
+            self.query_one("#busy", Static).update(f"{self.busy}  {elapsed} s")
 
     # ------------------------------------------------------------------ which keys apply
 
@@ -178,7 +189,8 @@ class TaskScreen(Screen):
         if before >= len(hints):
             self.app.notify(f"All {len(hints)} hints are shown.")
         else:
-            record_hint(self.exercise.id, len(hints))
+            with self.app.saving_state():
+                record_hint(self.exercise.id, len(hints))
         self.refresh_hints()
         self.refresh_head()
         self.action_tab("hints")
@@ -189,16 +201,18 @@ class TaskScreen(Screen):
         except WorkspaceError as exc:
             self.app.notify(str(exc), severity="error")
             return
-        record_start(self.exercise.id, result.path)
+        with self.app.saving_state():
+            record_start(self.exercise.id, result.path)
         self.refresh_head()
         added = f"{len(result.created)} starter files copied" if result.created else "nothing copied"
         kept = f", {len(result.kept)} of yours kept" if result.kept else ""
         self.app.notify(f"Workspace {home_relative(result.path)}: {added}{kept}.")
 
     def action_done(self) -> None:
-        record_done(self.exercise.id)
+        with self.app.saving_state():
+            record_done(self.exercise.id)
+            self.app.notify(f"{self.exercise.id} marked as done.")
         self.refresh_head()
-        self.app.notify(f"{self.exercise.id} marked as done.")
 
     def action_check(self) -> None:
         self.run_mode("check")
@@ -244,7 +258,8 @@ class TaskScreen(Screen):
         self.set_busy(f"tutor train {self.exercise.id}: starting…")
 
         def progress(line: str) -> None:
-            self.query_one("#busy", Static).update(f"training: {line.strip()[:200]}")
+            self.busy = f"training: {line.strip()[:200]}"
+            self.query_one("#busy", Static).update(self.busy)
 
         result = await run_cli("train", self.exercise.id, "--path", str(ws), on_line=progress)
         if not result.ok:
@@ -268,6 +283,10 @@ class TaskScreen(Screen):
         self.set_busy(None)
         self.app.notify(lines[-1] if lines else f"{self.exercise.id} submitted. Press o to follow it.")
         self.app.poll_jobs_now()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "task-action" and self.app.worker_failed(event, self.exercise.id):
+            self.set_busy(f"{self.exercise.id}: stopped, see the notification", error=True)
 
     # ------------------------------------------------------------------ results
 
