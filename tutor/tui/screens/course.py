@@ -13,7 +13,14 @@ from tutor.state.progress import load_progress
 from tutor.tui.course_data import STATUS_ICON, STATUS_STYLE, chapters, completed
 
 TASK_KEY = "task:"
-FIXED_COLUMNS = (("task", 9), ("kind", 11), ("status", 14))
+KIND_WIDTH, STATUS_WIDTH = 11, 14
+
+
+def fit(text: str, width: int, style: str = "") -> Text:
+    """The text cut to `width` cells with an ellipsis (a DataTable cell just clips)."""
+    cell = Text(text, style=style)
+    cell.truncate(width, overflow="ellipsis")
+    return cell
 
 
 class CourseTable(DataTable):
@@ -64,19 +71,20 @@ class CourseScreen(Screen):
         table = self.query_one("#tasks", DataTable)
         keep = self._highlighted_key()
         table.clear(columns=True)
-        # The title column takes what the fixed ones leave (2 cells of padding per column).
-        title_width = max(16, self.size.width - 2 - sum(w + 2 for _, w in FIXED_COLUMNS) - 3)
-        table.add_column("task", key="task", width=9)
-        table.add_column("title", key="title", width=title_width)
-        table.add_column("kind", key="kind", width=11)
-        table.add_column("status", key="status", width=14)
-        for group in chapters(catalog, progress, self.app.running_tasks, query):
-            table.add_row("", Text(group.title, style="bold cyan"), "", "",
-                          key=f"chapter:{group.title}")
+        id_width = min(14, max([4] + [len(t.id) for t in catalog]))
+        widths = {"task": id_width, "kind": KIND_WIDTH, "status": STATUS_WIDTH}
+        # The title takes what the others leave (2 cells of padding per column, a scrollbar).
+        title_width = max(16, self.size.width - 2 - sum(w + 2 for w in widths.values()) - 5)
+        for key in ("task", "title", "kind", "status"):
+            table.add_column(key, key=key, width=widths.get(key, title_width))
+        for number, group in enumerate(chapters(catalog, progress, self.app.running_tasks, query)):
+            table.add_row("", fit(group.title, title_width, "bold cyan"), "", "",
+                          key=f"chapter:{number}")
             for row in group.rows:
                 status = Text(f"{STATUS_ICON[row.status]} {row.status}",
                               style=STATUS_STYLE[row.status])
-                table.add_row(Text(row.task.id, style="bold"), row.task.spec.title, row.kind,
+                table.add_row(Text(row.task.id, style="bold"),
+                              fit(row.task.spec.title, title_width), row.kind,
                               status, key=TASK_KEY + row.task.id)
         self._restore_cursor(keep)
         done, total = completed(catalog, progress), len(catalog)
