@@ -151,3 +151,21 @@ def test_a_real_job_on_the_test_cluster(slurm_cluster, isolated_home, monkeypatc
 
     run_app(scenario, size=(120, 40), fetch_jobs=tui_app.fetch_jobs_from_cli)
     assert "tensorflow" not in sys.modules
+
+
+def test_a_task_opens_its_own_job_and_only_active_jobs_can_be_cancelled():
+    async def scenario(pilot, app):
+        app.open_task("task8.1")
+        await pilot.pause()
+        await pilot.press("o")  # the task's job, not the newest one
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsScreen) and app.screen.shown_job,
+                       what="the jobs screen")
+        assert app.screen.selected_job() == "101" and app.screen.shown_job == "101"
+        await pilot.press("x")
+        await wait_for(pilot, lambda: notices(app, "warning"), what="the refusal")
+        assert notices(app, "warning")[-1] == "Choose a queued or running job to cancel."
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.exercise.id == "task8.1"
+
+    run_app(scenario, fetch_jobs=canned_jobs(JOBS))
