@@ -172,6 +172,7 @@ class Pool:
         self._procs: list[WorkerProcess] = []
         self.startup_error: Optional[str] = None
         self.fatal: Optional[str] = None  # a result could not be stored: stop everything
+        self.stopping = False
 
     def run(self, submissions: list[Submission], on_done: Callable[[Outcome], None]) -> None:
         todo: "queue.Queue[Submission]" = queue.Queue()
@@ -191,6 +192,8 @@ class Pool:
                     thread.join(0.5)
             finished = True
         finally:
+            # Interrupted (Ctrl-C): nothing in flight may be stored as "the worker died".
+            self.stopping = not finished
             for worker in self._procs:
                 worker.close() if finished else worker.kill()
         from tutor.errors import UserError
@@ -207,7 +210,7 @@ class Pool:
         except WorkerDied as exc:
             self.startup_error = f"{exc}; nothing was graded by this worker"
             return
-        while not self.fatal:
+        while not (self.fatal or self.stopping):
             try:
                 sub = todo.get_nowait()
             except queue.Empty:
@@ -234,6 +237,8 @@ class Pool:
             if self.recycle_after and worker.graded >= self.recycle_after:
                 worker.close()
             with self._done_lock:
+                if self.stopping:
+                    return
                 try:
                     on_done(Outcome(sub, report, prints, time.monotonic() - start))
                 except OSError as exc:

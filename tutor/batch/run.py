@@ -183,9 +183,14 @@ def run(options: Options) -> summary.Summary:
                 progress.update(bar, advance=1, rate=f"{per_min:.0f}/min",
                                 last=f"{result.student}: {result.report.status}")
 
-            with progress:
-                grade_locally(task, manifest, todo, store, options.workers, options.timeout,
-                              options.recycle_after, ctx.data_dir, tick)
+            try:
+                with progress:
+                    grade_locally(task, manifest, todo, store, options.workers, options.timeout,
+                                  options.recycle_after, ctx.data_dir, tick)
+            except KeyboardInterrupt:
+                err.print(f"tutor: interrupted after {count[0]} of {len(todo)}; what was graded is "
+                          "kept: rerun the same command to finish", markup=False)
+                raise
         results = collect(task, manifest, store, not_graded)
         write_outputs(task, manifest, results, options.formats)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
