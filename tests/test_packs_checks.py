@@ -240,6 +240,13 @@ def test_markdown_template_fails_naming_the_unwritten_sections():
     assert run("a3", submission=SOLUTIONS / "a3")["report"].status == "passed"
 
 
+def test_a_title_that_mentions_a_section_name_does_not_hide_the_section(tmp_path):
+    text = (SOLUTIONS / "a3" / "REPORT.md").read_text()
+    text = text.replace("# Research report: DenseNet", "# Research report: DenseNet, a recent architecture")
+    (tmp_path / "REPORT.md").write_text(text)
+    assert run("a3", submission=tmp_path)["report"].status == "passed"
+
+
 def test_a_missing_section_is_named(tmp_path):
     text = (SOLUTIONS / "a3" / "REPORT.md").read_text().replace("## Comparison with ResNet", "## Results")
     (tmp_path / "REPORT.md").write_text(text)

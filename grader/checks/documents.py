@@ -78,8 +78,10 @@ def sections(markdown: str) -> list[Section]:
 
 
 def find_section(found: list[Section], wanted: str) -> Optional[Section]:
+    """The section whose heading starts with `wanted` (any case), else the first that contains it."""
     key = wanted.strip().lower()
-    return next((s for s in found if s.title.lower().startswith(key) or key in s.title.lower()), None)
+    starts = (s for s in found if s.title.lower().startswith(key))
+    return next(starts, None) or next((s for s in found if key in s.title.lower()), None)
 
 
 # ----------------------------------------------------------------------------- hardware
