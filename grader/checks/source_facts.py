@@ -68,7 +68,10 @@ def read_source(folder: Path, name: str) -> Source:
     try:
         return Source(path, tree=ast.parse(text, filename=name))
     except SyntaxError as exc:
-        return Source(path, error=f"{name}: syntax error on line {exc.lineno}: {exc.msg}")
+        where = f" on line {exc.lineno}" if exc.lineno else ""
+        return Source(path, error=f"{name}: syntax error{where}: {exc.msg}")
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return Source(path, error=f"{name}: not readable as Python ({type(exc).__name__})")
 
 
 def dotted(node: ast.AST) -> str:
