@@ -124,6 +124,7 @@ def _fill_params(ctx: "Context", runs: list["Run"]) -> None:
     if not missing:
         return
     from grader.api import Grader
+    from tutor.cli.output import warn
 
     with Grader(ctx.data_dir) as grader:
         for run in missing:
@@ -134,3 +135,5 @@ def _fill_params(ctx: "Context", runs: list["Run"]) -> None:
             if report.model is not None:
                 run.record.trainable_params = report.model.trainable_params
                 run.record.total_params = report.model.total_params
+            else:
+                warn(f"{run.name}: parameter count unknown ({report.error or 'model.py did not build'})")
