@@ -190,6 +190,8 @@ class Pipeline:
         }
         if reply is not None:
             meta["network"] = "off" if reply.network_dropped else "on (this machine does not allow dropping it)"
+            meta["filesystem"] = ("read-only outside the job's folder" if reply.read_only
+                                  else "writable (this machine allows no private mount table)")
             meta["sandbox_s"] = reply.wall_s
         return meta
 

@@ -246,3 +246,21 @@ def test_cli_lambda_artifact_exit_1(tmp_path, artifacts):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "Lambda" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_writes_outside_the_job_folder_are_refused_where_namespaces_allow(grader, task, tmp_path):
+    from grader.sandbox.netns import probe
+
+    target = tmp_path / "gradebook.csv"
+    target.write_text("alice,10\n")
+    code = (
+        f"try:\n    open({str(target)!r}, 'w').write('mallory,10\\n')\n"
+        "except OSError:\n    pass\n"
+    )
+    folder = submission(tmp_path, "s")
+    (folder / "model.py").write_text(code + (folder / "model.py").read_text())
+    report = grader.check(task, folder)
+    assert report.status == "passed"
+    if probe()[1]:
+        assert target.read_text() == "alice,10\n"
+        assert report.meta["filesystem"].startswith("read-only")

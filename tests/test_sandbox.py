@@ -11,6 +11,7 @@ import pytest
 
 from grader.sandbox import ForkServer, Policy, StagingError, copy_submission
 from grader.sandbox.netns import network_can_be_dropped
+from grader.sandbox.netns import probe as namespaces
 from tests.conftest import run_tutor
 
 
@@ -29,7 +30,8 @@ def probe(server: ForkServer, **policy) -> dict:
     workdir = server.new_workdir("probe")
     reply = server.run("probe", workdir, Policy(wall_s=30, **policy))
     assert reply.ok, reply.reason
-    return {**reply.result, "workdir": str(workdir), "network_dropped": reply.network_dropped}
+    return {**reply.result, "workdir": str(workdir), "network_dropped": reply.network_dropped,
+            "read_only": reply.read_only}
 
 
 def test_child_gets_private_home_cwd_group_and_clean_env(server):
@@ -42,13 +44,16 @@ def test_child_gets_private_home_cwd_group_and_clean_env(server):
     assert {"OMP_NUM_THREADS", "KERAS_HOME", "HOME"} <= set(seen["env_keys"])
 
 
-def test_child_has_no_network_where_the_platform_allows(server):
+def test_child_has_no_network_and_a_read_only_world_where_the_platform_allows(server):
     seen = probe(server)
-    if network_can_be_dropped():
+    network, read_only = namespaces()
+    if network:
         assert seen["network_dropped"] is True
         assert seen["network"] == "unreachable"
     else:
         assert seen["network_dropped"] is False
+    assert seen["outside"] == ("read-only" if read_only else "writable")
+    assert seen["read_only"] is read_only
 
 
 def test_network_can_be_left_on_by_policy(server):
@@ -126,20 +131,28 @@ def test_stopping_tutor_stops_the_running_job(tmp_path, how):
 
     import psutil
 
-    marker = tmp_path / "child.pid"
     folder = tmp_path / "s"
     folder.mkdir()
-    (folder / "model.py").write_text(
-        f"import os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    pass\n"
-    )
+    (folder / "model.py").write_text("while True:\n    pass\n")
     exe = Path(sys.executable).with_name("tutor")
     proc = subprocess.Popen([str(exe), "check", "task8.1", "--path", str(folder)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def job_child():
+        for p in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                if p.cwd().endswith("/sub"):
+                    return p.pid
+            except psutil.Error:
+                continue
+        return None
+
     deadline = time.monotonic() + 120
-    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+    child = None
+    while child is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    child = int(marker.read_text())
-    assert psutil.pid_exists(child)
+        child = job_child()
+    assert child is not None and psutil.pid_exists(child)
     proc.send_signal(how)
     proc.wait(timeout=30)
     if how == signal.SIGINT:

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from grader.sandbox.netns import drop_network
+from grader.sandbox.netns import isolate
 from grader.sandbox.policy import apply_limits
 from grader.sandbox.protocol import Job, JobFailure
 
@@ -62,7 +62,10 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
         os.dup2(capture_fd, 2)
         os.close(capture_fd)
         workdir = Path(job.workdir)
-        dropped = False if job.policy.network else drop_network()
+        # Writable: the job's folder, and the staged KERAS_HOME (Keras insists on a writable cache;
+        # the parent restores it before every job).
+        writable = [workdir] + ([Path(os.environ["KERAS_HOME"])] if os.environ.get("KERAS_HOME") else [])
+        dropped, read_only = isolate(writable if job.policy.read_only else None, network=job.policy.network)
         apply_limits(job.policy)
         home = workdir / "home"
         os.environ["HOME"] = str(home)
@@ -77,6 +80,7 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
         except MemoryError:
             message = {"ok": False, "reason": f"ran out of memory under the sandbox's {job.policy.memory_text()} cap", "failure": "memory"}
         message["network_dropped"] = dropped
+        message["read_only"] = read_only
         sys.stdout.flush()
         sys.stderr.flush()
         _write_all(result_fd, json.dumps(message).encode())

@@ -31,6 +31,7 @@ class Policy(BaseModel):
     file_bytes: int = Field(default=1 * GiB, gt=0)  # largest file a child may write
     threads: int = Field(default=2, gt=0)
     network: bool = False  # True: leave the network as it is
+    read_only: bool = True  # everything outside the job's folder read-only (where namespaces allow)
     address_space_limit: bool = True  # False on CUDA builds (they reserve huge ranges)
 
     @property

@@ -14,7 +14,15 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         network = "reachable"
     except OSError as exc:
         network = "unreachable" if exc.errno == 101 else "no answer"
+    try:
+        escape = workdir.parent / f"{workdir.name}.escape"
+        escape.write_text("x")
+        escape.unlink()
+        outside = "writable"
+    except OSError:
+        outside = "read-only"
     return {
+        "outside": outside,
         "home": os.environ.get("HOME"),
         "cwd": os.getcwd(),
         "network": network,

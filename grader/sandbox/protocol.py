@@ -37,6 +37,7 @@ class Reply(BaseModel):
     reason: Optional[str] = None
     failure: Optional[Failure] = None
     network_dropped: bool = False
+    read_only: bool = False
     exit_code: Optional[int] = None
     output_tail: str = ""
     wall_s: float = 0.0

@@ -170,7 +170,7 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
         except ValueError:
             verdict = ("crash", "sent an unreadable result")
         else:
-            reply.update({k: message[k] for k in ("ok", "result", "reason", "failure", "network_dropped") if k in message})
+            reply.update({k: message[k] for k in ("ok", "result", "reason", "failure", "network_dropped", "read_only") if k in message})
             return reply
     if verdict is None:
         if status is not None and os.WIFSIGNALED(status):

@@ -35,20 +35,21 @@ def register(app: typer.Typer) -> None:
 
 
 def _sandbox_probe() -> list:
-    """`tutor doctor`: can sandboxed children run without network here, and how memory is capped."""
-    from grader.sandbox.netns import network_can_be_dropped
+    """`tutor doctor`: what sandboxed children are denied here, and how memory is capped."""
+    from grader.sandbox.netns import probe
     from grader.sandbox.policy import cuda_present
     from tutor.doctor import Finding
 
-    if network_can_be_dropped():
-        findings = [Finding("sandbox", "ok", "student code runs without network (user + network namespace)")]
-    else:
-        findings = [Finding(
-            "sandbox", "warn",
-            "this machine forbids unprivileged user namespaces: student code keeps the network "
-            "(time, memory and output limits still apply)",
-            "ask the admins for user.max_user_namespaces > 0, or grade on a node that allows it",
-        )]
+    network, read_only = probe()
+    fix = "ask the admins to allow unprivileged user namespaces (user.max_user_namespaces > 0)"
+    findings = [
+        Finding("sandbox", "ok", "student code runs without network (user + network namespace)") if network
+        else Finding("sandbox", "warn", "student code keeps the network here: this machine forbids "
+                     "unprivileged user namespaces (time, memory and output limits still apply)", fix),
+        Finding("sandbox", "ok", "student code sees the filesystem read-only outside its job folder") if read_only
+        else Finding("sandbox", "warn", "student code can write wherever you can: no private mount table "
+                     "here (grading from artifacts runs no student code at all)", fix),
+    ]
     limit = "RLIMIT_DATA (CUDA reserves large address ranges)" if cuda_present() else "RLIMIT_AS"
     findings.append(Finding("sandbox", "ok", f"memory cap per submission via {limit}; own process group, temporary HOME"))
     return findings
