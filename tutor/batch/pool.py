@@ -46,13 +46,6 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _rss(proc: psutil.Process) -> int:
-    try:
-        return proc.memory_info().rss
-    except psutil.Error:
-        return 0
-
-
 class WorkerProcess:
     """One `python -m tutor.batch.worker` and the pipe to it."""
 
@@ -119,10 +112,6 @@ class WorkerProcess:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode()
 
-    def tree_rss(self) -> int:
-        """Resident memory of the worker and everything it started (fork server, sandboxes)."""
-        return sum(_rss(p) for p in _tree(self.proc.pid)) if self.proc else 0
-
     def kill(self) -> None:
         """Kill the worker and every process under it (sandboxes may be in other groups)."""
         if self.proc is None:
@@ -168,7 +157,6 @@ class Pool:
         self.task_id, self.data_dir, self.logs = task_id, data_dir, logs
         self.workers, self.timeout, self.recycle_after = max(1, workers), timeout, recycle_after
         self._done_lock = threading.Lock()
-        self.peak_rss = 0
         self._procs: list[WorkerProcess] = []
         self.startup_error: Optional[str] = None
         self.fatal: Optional[str] = None  # a result could not be stored: stop everything
@@ -233,7 +221,6 @@ class Pool:
                 report = Report.could_not_grade(
                     self.task_id, f"the grading worker answered nonsense ({type(exc).__name__})"
                 )
-            self.peak_rss = max(self.peak_rss, worker.tree_rss())
             if self.recycle_after and worker.graded >= self.recycle_after:
                 worker.close()
             with self._done_lock:
