@@ -5,8 +5,8 @@ temporary name and renamed into place, so a reader never sees half a file."""
 from __future__ import annotations
 
 import csv
-import math
 import io
+import math
 from pathlib import Path
 from typing import Iterable, Optional
 
