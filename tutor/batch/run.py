@@ -142,9 +142,33 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     return flags
 
 
+def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: ResultStore,
+                options: Options, data_dir: Optional[Path], console, started: float) -> None:
+    """Grade on this machine's worker pool behind a progress bar with rate and ETA."""
+    from tutor.batch.progress import batch_progress
+
+    progress = batch_progress(console)
+    bar = progress.add_task("grading", total=len(todo), rate="", last="")
+    count = [0]
+
+    def tick(result: StoredResult) -> None:
+        count[0] += 1
+        per_min = 60 * count[0] / max(1e-6, time.monotonic() - started)
+        progress.update(bar, advance=1, rate=f"{per_min:.0f}/min",
+                        last=f"{result.student}: {result.report.status}")
+
+    try:
+        with progress:
+            grade_locally(task, manifest, todo, store, options.workers, options.timeout,
+                          options.recycle_after, data_dir, tick)
+    except KeyboardInterrupt:
+        console.print(f"tutor: interrupted after {count[0]} of {len(todo)}; what was graded is "
+                      "kept: rerun the same command to finish", markup=False)
+        raise
+
+
 def run(options: Options) -> summary.Summary:
     from tutor.cli.output import err, out as stdout
-    from tutor.batch.progress import batch_progress
     from tutor.context import load_context
 
     ctx = load_context()
@@ -173,24 +197,7 @@ def run(options: Options) -> summary.Summary:
 
             not_graded = slurm.grade_on_cluster(manifest, todo, options, err)
         elif todo:
-            progress = batch_progress(err)
-            bar = progress.add_task("grading", total=len(todo), rate="", last="")
-            count = [0]
-
-            def tick(result: StoredResult) -> None:
-                count[0] += 1
-                per_min = 60 * count[0] / max(1e-6, time.monotonic() - started)
-                progress.update(bar, advance=1, rate=f"{per_min:.0f}/min",
-                                last=f"{result.student}: {result.report.status}")
-
-            try:
-                with progress:
-                    grade_locally(task, manifest, todo, store, options.workers, options.timeout,
-                                  options.recycle_after, ctx.data_dir, tick)
-            except KeyboardInterrupt:
-                err.print(f"tutor: interrupted after {count[0]} of {len(todo)}; what was graded is "
-                          "kept: rerun the same command to finish", markup=False)
-                raise
+            _grade_here(task, manifest, todo, store, options, ctx.data_dir, err, started)
         results = collect(task, manifest, store, not_graded)
         write_outputs(task, manifest, results, options.formats)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
