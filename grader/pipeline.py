@@ -24,6 +24,7 @@ from exercises.schema import ExerciseKind
 from grader.checks import run_checks
 from grader.checks.context import CheckContext, Evaluation, Mode
 from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
+from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
 from grader.limits import policy_for
 from grader.report import CheckResult, ModelSummary, Report
@@ -207,8 +208,9 @@ class Pipeline:
         policy = policy_for(spec, "build")
         workdir = self._stage(submission, "build", exclude=(ARTIFACT,))
         try:
-            reply = self.server.run("build", workdir, policy, {"seed": spec.recipe.seed if spec.recipe else 42,
-                                                              "cap_text": policy.memory_text()})
+            args = {"seed": spec.recipe.seed if spec.recipe else 42, "cap_text": policy.memory_text(),
+                    "input_shape": list(input_shape(spec.dataset.adapter)) if spec.dataset else None}
+            reply = self.server.run("build", workdir, policy, args)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         outcome = Outcome(meta=self._meta(task, reply))

@@ -264,3 +264,35 @@ def test_writes_outside_the_job_folder_are_refused_where_namespaces_allow(grader
     if probe()[1]:
         assert target.read_text() == "alice,10\n"
         assert report.meta["filesystem"].startswith("read-only")
+
+
+SUBCLASSED = """
+import keras
+from keras import layers
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = layers.Conv2D(8, 3)
+        self.flat = layers.Flatten()
+        self.out = layers.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.flat(self.conv(x)))
+
+def build_model():
+    model = Net()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+"""
+
+
+def test_a_subclassed_model_without_input_is_built_on_the_tasks_shape(grader, task, tmp_path):
+    report = grader.check(task, submission(tmp_path, "s", SUBCLASSED))
+    assert report.model.input_shape == [None, 28, 28, 1] and report.model.output_shape == [None, 10]
+    one_line(report, 1, "still-a-cnn")  # one Conv2D: the only failing check
+
+
+def test_a_subclassed_model_that_cannot_take_the_inputs(grader, task, tmp_path):
+    code = SUBCLASSED.replace("self.out(self.flat(self.conv(x)))", "self.out(x[:, :, :, :, 0])")
+    one_line(grader.check(task, submission(tmp_path, "s", code)), 1, "no declared input", "keras.Input(shape=(28, 28, 1))")
