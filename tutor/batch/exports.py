@@ -97,6 +97,8 @@ def gradescope_results(result: StoredResult, spec: Exercise, feedback: str) -> G
         score=r.points,
         execution_time=math.ceil(r.duration_s),  # whole seconds, as in the spec's example
         output=feedback,
+        output_format="text",  # the feedback is plain text with want/got tables
+        test_output_format="text",
         tests=tests,
         extra_data=extra,
     )

@@ -2,9 +2,11 @@
 
 - Gradescope autograder `results.json` ("Autograder Specifications",
   gradescope-autograders.readthedocs.io/en/latest/specs/): top-level `score`,
-  `execution_time`, `output`, `visibility`, `stdout_visibility`, `extra_data`, `tests`
-  (each `score`, `max_score`, `status`, `name`, `number`, `output`, `tags`, `visibility`,
-  `extra_data`), `leaderboard`.
+  `execution_time`, `output`, `output_format`, `test_output_format`, `test_name_format`,
+  `visibility`, `stdout_visibility`, `extra_data`, `tests` (each `score`, `max_score`,
+  `status` passed/failed, `name`, `name_format`, `number`, `output`, `output_format`,
+  `tags`, `visibility`, `extra_data`), `leaderboard`; formats are text, html,
+  simple_format, md or ansi.
 - PrairieLearn external grading `results.json` (docs/externalGrading.md, "Grading results"):
   `gradable`, `score` in [0, 1] (needed when gradable), `format_errors`, `message`, `output`,
   `images`, `tests` (each `name`, `description`, `points`, `max_points`, `message`, `output`,
@@ -20,6 +22,7 @@ from typing import Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Visibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+TextFormat = Literal["text", "html", "simple_format", "md", "ansi"]
 
 
 class _Strict(BaseModel):
@@ -31,8 +34,10 @@ class GradescopeTest(_Strict):
     max_score: Optional[float] = None
     status: Optional[Literal["passed", "failed"]] = None
     name: Optional[str] = None
+    name_format: Optional[TextFormat] = None
     number: Optional[str] = None
     output: Optional[str] = None
+    output_format: Optional[TextFormat] = None
     tags: Optional[list[str]] = None
     visibility: Optional[Visibility] = None
     extra_data: Optional[dict] = None
@@ -48,6 +53,9 @@ class GradescopeResults(_Strict):
     score: Optional[float] = None
     execution_time: Optional[float] = Field(default=None, ge=0)
     output: Optional[str] = None
+    output_format: Optional[TextFormat] = None
+    test_output_format: Optional[TextFormat] = None
+    test_name_format: Optional[TextFormat] = None
     visibility: Optional[Visibility] = None
     stdout_visibility: Optional[Visibility] = None
     extra_data: Optional[dict] = None
