@@ -21,11 +21,16 @@ from _timing import best_wall, row, tutor_exe
 
 PROBE = """
 import sys
+from pathlib import Path
+
+import tutor.tui.app
 from tutor.tui.app import TutorApp
 
 class Probe(TutorApp):
-    def on_mount(self):
-        super().on_mount()
+    # Styles are found next to the class's own file: point at the app's.
+    CSS_PATH = [Path(tutor.tui.app.__file__).parent / p for p in TutorApp.CSS_PATH]
+
+    def on_mount(self):  # runs after TutorApp.on_mount (Textual calls both)
         self.call_after_refresh(self.exit)
 
 Probe(fetch_jobs=None).run(headless=True)

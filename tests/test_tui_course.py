@@ -6,7 +6,7 @@ import sys
 
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from tests.tui_support import cell_text, row_keys, run_app, screen_text
+from tests.tui_support import cell_text, notices, row_keys, run_app, screen_text
 from tutor.state.progress import record_done, record_result
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.help import HelpScreen
@@ -120,3 +120,16 @@ def test_q_quits():
 
     app = run_app(scenario)
     assert app.return_code == 0
+
+
+def test_a_corrupt_progress_file_is_a_warning_and_a_fresh_start(isolated_home):
+    state = isolated_home / "state"
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "progress.json").write_text("{ not json")
+
+    async def scenario(pilot, app):
+        assert isinstance(app.screen, CourseScreen)
+        assert any("was unreadable" in n for n in notices(app, "warning"))
+        assert "0/" in str(app.screen.query_one("#overall-label", Static).render())
+
+    run_app(scenario)

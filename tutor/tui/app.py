@@ -67,6 +67,7 @@ class TutorApp(App[None]):
         self.notices: list[tuple[str, str]] = []
         self._poll_timer: Optional[Timer] = None
         self._poll_wait = POLL_IDLE
+        self._saved_showwarning = warnings.showwarning
 
     # ------------------------------------------------------------------ screens
 
@@ -74,7 +75,6 @@ class TutorApp(App[None]):
         from tutor.tui.screens.course import CourseScreen
 
         # Warnings (e.g. a corrupt progress file moved aside) become notifications.
-        self._saved_showwarning = warnings.showwarning
         warnings.showwarning = self._show_warning
 
         self.push_screen(CourseScreen())
