@@ -296,3 +296,16 @@ def test_a_subclassed_model_without_input_is_built_on_the_tasks_shape(grader, ta
 def test_a_subclassed_model_that_cannot_take_the_inputs(grader, task, tmp_path):
     code = SUBCLASSED.replace("self.out(self.flat(self.conv(x)))", "self.out(x[:, :, :, :, 0])")
     one_line(grader.check(task, submission(tmp_path, "s", code)), 1, "no declared input", "keras.Input(shape=(28, 28, 1))")
+
+
+def test_fork_bomb_is_stopped(grader, task, tmp_path, monkeypatch):
+    import psutil
+
+    monkeypatch.setenv("TUTOR_SANDBOX_TIMEOUT", "20")
+    code = "import os, time\nfor _ in range(400):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\ntime.sleep(60)\n"
+    report = grader.check(task, submission(tmp_path, "s", code))
+    reason = one_line(report, 1)
+    # as root: stopped by the process count; otherwise RLIMIT_NPROC makes fork() fail first
+    assert "started more than 128 processes" in reason or "BlockingIOError" in reason, reason
+    server = psutil.Process(grader._pipeline.server.proc.pid)
+    assert server.children(recursive=True) == []

@@ -82,12 +82,22 @@ def scrubbed_env(home: str, keras_home: str, threads: int, extra: Optional[dict]
     return env
 
 
+def _owned(path: str) -> bool:
+    try:
+        return os.stat(path).st_uid == os.getuid()
+    except OSError:
+        return False
+
+
 def apply_limits(policy: Policy) -> None:
     """In the child: resource limits that hold for it and everything it starts."""
     cpu = policy.cpu_limit
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (policy.file_bytes, policy.file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if os.getuid() != 0:  # per-user count (root ignores it): room for the job, not a fork bomb
+        running = sum(1 for entry in os.scandir("/proc") if entry.name.isdigit() and _owned(entry.path))
+        resource.setrlimit(resource.RLIMIT_NPROC, (running + 128, running + 128))
     if policy.address_space_limit:
         resource.setrlimit(resource.RLIMIT_AS, (policy.memory_bytes, policy.memory_bytes))
     else:

@@ -68,21 +68,33 @@ def kill_all_jobs() -> None:
             break
 
 
-def _tree_rss(pid: int) -> int:
+MAX_PROCESSES = 128
+
+
+def _tree_usage(pid: int, cap: int) -> tuple[int, int]:
+    """(memory, number of processes) of a job's process tree. Memory is the RSS sum, or where
+    that passes `cap`, the PSS sum: forks of the server share TensorFlow's pages."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = [root] + root.children(recursive=True)
     except psutil.Error:
-        return 0
-    total = 0
-    for proc in procs:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
+        return 0, 0
+
+    def total(measure) -> int:
+        found = 0
+        for proc in procs:
+            try:
+                found += measure(proc)
+            except (psutil.Error, AttributeError):
+                pass
+        return found
+
+    memory = total(lambda p: p.memory_info().rss)
+    if memory > cap:
+        memory = total(lambda p: p.memory_full_info().pss)
+    return memory, len(procs)
 
 
 def _signal_reason(signum: int, policy: Any, tail: str) -> tuple[str, str]:
@@ -134,8 +146,12 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
             verdict = ("crash", "sent an oversized result")
             break
         if now >= next_memory_check:
-            next_memory_check = now + 0.25
-            if _tree_rss(pid) > policy.memory_bytes:
+            next_memory_check = now + 0.1
+            memory, count = _tree_usage(pid, policy.memory_bytes)
+            if count > MAX_PROCESSES:
+                verdict = ("crash", f"started more than {MAX_PROCESSES} processes")
+                break
+            if memory > policy.memory_bytes:
                 verdict = ("memory", f"used more than the sandbox's {policy.memory_text()} memory cap")
                 break
             if os.getppid() != parent:  # the grading process is gone: stop everything
