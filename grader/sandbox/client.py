@@ -83,7 +83,10 @@ class ForkServer:
         line = self._read_line(START_TIMEOUT)
         if line is None:
             self.stop()
-            raise SandboxError(f"the sandbox could not start TensorFlow: {self.log_tail() or 'no output'}")
+            raise SandboxError(
+                f"the sandbox could not start TensorFlow ({self.log_tail() or 'no output'}); "
+                "install it with pip install 'tutor[tf]', or run where the course's environment is loaded"
+            )
         try:
             self.ready = Ready.model_validate_json(line)
         except ValueError:
