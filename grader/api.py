@@ -38,6 +38,11 @@ class Grader:
     def close(self) -> None:
         self._pipeline.close()
 
+    def warm_up(self) -> None:
+        """Start the fork server's TensorFlow import in the background (optional: the first
+        check/grade/train starts it anyway). Call it early when a model task is coming."""
+        self._pipeline.warm_up()
+
     def check(self, task: Task, submission: Path, facts: Optional[dict] = None) -> Report:
         """Fast structural feedback: build the student's model in the sandbox, no training.
         `facts` are what only the front end knows (e.g. {"confirmed": True} for a guide step)."""

@@ -135,6 +135,13 @@ class Pipeline:
             self._server = ForkServer(threads=THREADS)
         return self._server
 
+    def warm_up(self) -> None:
+        """Start importing TensorFlow in the fork server now, in the background."""
+        try:
+            self.server.spawn()
+        except (SandboxError, OSError):
+            pass  # the first job starts it again and reports why it cannot
+
     def close(self) -> None:
         if self._server is not None:
             self._server.close()

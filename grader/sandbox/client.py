@@ -59,7 +59,10 @@ class ForkServer:
         self.starts = 0
 
     # -- lifecycle -----------------------------------------------------------------
-    def start(self) -> Ready:
+    def spawn(self) -> None:
+        """Start the server process without waiting: it imports TensorFlow while we go on."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
         home = self.base / "server-home"
         home.mkdir(parents=True, exist_ok=True)
         env = scrubbed_env(str(home), str(self.keras_home), self.threads, {"PYTHONPATH": str(PACKAGE_ROOT)})
@@ -79,7 +82,12 @@ class ForkServer:
         finally:
             log.close()
         self._buffer = b""
+        self.ready = None
         self.starts += 1
+
+    def start(self) -> Ready:
+        """Spawn the server if needed and wait until TensorFlow is imported."""
+        self.spawn()
         line = self._read_line(START_TIMEOUT)
         if line is None:
             self.stop()
@@ -95,9 +103,12 @@ class ForkServer:
         return self.ready
 
     def ensure(self) -> Ready:
-        if self.proc is None or self.proc.poll() is not None or self.ready is None:
-            return self.start()
-        return self.ready
+        alive = self.proc is not None and self.proc.poll() is None
+        if alive and self.ready is not None:
+            return self.ready
+        if not alive:
+            self.proc = None
+        return self.start()
 
     def log_tail(self, lines: int = 1) -> str:
         try:
@@ -113,11 +124,10 @@ class ForkServer:
         if proc is None:
             return
         _kill_descendants(proc.pid)
-        try:
+        try:  # nothing to flush: no need to wait for TensorFlow's own shutdown
             if proc.stdin:
                 proc.stdin.close()
-            proc.wait(timeout=3)
-        except (subprocess.TimeoutExpired, OSError, ValueError):
+        except OSError:
             pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -102,10 +102,14 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     raise typer.Exit(report.exit_code)
 
 
-def _grader(ctx):
+def _grader(ctx, task: "Task"):
+    """A Grader whose fork server already imports TensorFlow while we stage the submission."""
     from grader.api import Grader
 
-    return Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads)
+    grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads)
+    if task.spec.kind.value == "model":
+        grader.warm_up()
+    return grader
 
 
 # ------------------------------------------------------------------------------ commands
@@ -120,8 +124,8 @@ def front_end_facts(task: "Task") -> dict:
 
 def _once(mode: str, task_id: str, path: Optional[Path], as_json: bool) -> None:
     ctx, task, submission = _target(task_id, path)
-    facts = front_end_facts(task)
-    with _grader(ctx) as grader:
+    with _grader(ctx, task) as grader:
+        facts = front_end_facts(task)
         run = grader.check if mode == "check" else grader.grade
         report = run(task, submission, facts)
     finish(report, task, mode, as_json)
@@ -212,7 +216,7 @@ def train(
                   markup=False)
     progress = _TrainProgress(out if not as_json else err, quiet=False)
     try:
-        with _grader(ctx) as grader:
+        with _grader(ctx, task) as grader:
             report = grader.train(task, submission, epochs=epochs, on_progress=progress)
     finally:
         progress.stop()
@@ -235,5 +239,5 @@ def watch(
         from tutor.errors import UserError
 
         raise UserError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
-    with _grader(ctx) as grader:
+    with _grader(ctx, task) as grader:
         watch_loop(task, submission, grader, poll=poll, interval=interval)
