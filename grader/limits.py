@@ -1,7 +1,7 @@
 """How much each kind of sandboxed job may use, per task (env overrides for sites and tests).
 
 `TUTOR_SANDBOX_TIMEOUT` (seconds) and `TUTOR_SANDBOX_MEMORY_MB` override the check/grade
-limits; `TUTOR_TRAIN_TIMEOUT` the training one.
+limits; `TUTOR_TRAIN_TIMEOUT` and `TUTOR_TRAIN_THREADS` the training ones.
 """
 
 from __future__ import annotations
@@ -31,10 +31,23 @@ def _memory(spec: Exercise, default_gib: float) -> int:
     return int((default_gib + (2 if heavy else 0)) * GiB)
 
 
+def train_threads() -> int:
+    """Training may use the CPUs this process was given (a SLURM job's --cpus-per-task), up to 8;
+    `TUTOR_TRAIN_THREADS` overrides. Checks and grading stay at THREADS (login nodes are shared)."""
+    override = _env_float("TUTOR_TRAIN_THREADS")
+    if override:
+        return int(override)
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or THREADS
+    return max(THREADS, min(available, 8))
+
+
 def policy_for(spec: Exercise, kind: str) -> Policy:
     cuda = cuda_present()
     if kind == "train":
         wall = _env_float("TUTOR_TRAIN_TIMEOUT") or 4 * 3600.0
-        return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=THREADS, address_space_limit=not cuda)
+        return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=train_threads(), address_space_limit=not cuda)
     wall = _env_float("TUTOR_SANDBOX_TIMEOUT") or (120.0 if kind == "evaluate" else 60.0)
     return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=THREADS, address_space_limit=not cuda)

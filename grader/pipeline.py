@@ -392,7 +392,8 @@ class Pipeline:
             args = {"task": task.id, "seed": recipe.seed, "epochs": epochs or recipe.epochs,
                     "recipe_epochs": recipe.epochs, "batch_size": recipe.batch_size, "labels": recipe.labels,
                     "validation_split": recipe.validation_split, "adapter": spec.dataset.adapter,
-                    "num_classes": DATASETS[spec.dataset.name].num_classes, "cap_text": policy.memory_text()}
+                    "num_classes": DATASETS[spec.dataset.name].num_classes, "cap_text": policy.memory_text(),
+                    "threads": policy.threads}
             tail = ProgressTail(workdir / "out" / "progress.jsonl", on_progress)
             reply = self.server.run("train", workdir, policy, args, poll=tail.poll)
             tail.poll()

@@ -38,6 +38,7 @@ class TrainRecord(BaseModel):
     tensorflow: str
     keras: str
     device: str
+    threads: int = 0
     python: str = ""
 
 
@@ -177,6 +178,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         tensorflow=tf.__version__,
         keras=keras.__version__,
         device=f"GPU ({gpus[0].name})" if gpus else f"CPU ({platform.machine()})",
+        threads=int(args.get("threads", 0)),
         python=platform.python_version(),
     )
     (out / "train.json").write_text(record.model_dump_json(indent=2) + "\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.sandbox.netns import isolate
-from grader.sandbox.policy import apply_limits
+from grader.sandbox.policy import apply_limits, thread_env
 from grader.sandbox.protocol import Job, JobFailure
 
 
@@ -67,6 +67,7 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
         writable = [workdir] + ([Path(os.environ["KERAS_HOME"])] if os.environ.get("KERAS_HOME") else [])
         dropped, read_only = isolate(writable if job.policy.read_only else None, network=job.policy.network)
         apply_limits(job.policy)
+        os.environ.update(thread_env(job.policy.threads))  # read by TensorFlow at its first op, here
         home = workdir / "home"
         os.environ["HOME"] = str(home)
         os.environ["TMPDIR"] = str(home)
