@@ -126,3 +126,21 @@ def test_help_and_list_never_import_tensorflow():
         )
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert "HEAVY []" in result.stdout, (args, result.stdout[-300:], result.stderr[-500:])
+
+
+def test_ctrl_c_ends_in_one_line_and_exit_130():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("tutor")
+    starter = Path(__file__).resolve().parent.parent / "exercises/packs/book/task8.1/starter"
+    proc = subprocess.Popen([str(exe), "check", "task8.1", "--path", str(starter)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)  # the check takes seconds (TensorFlow start-up): interrupt it mid-way
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err.strip() == "tutor: interrupted"

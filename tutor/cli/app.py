@@ -44,6 +44,12 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     return (UserError, CatalogError, UnknownTask, ConfigError, DataError, WorkspaceError)
 
 
+def _interrupted(exc: SystemExit) -> bool:
+    """Typer turns Ctrl-C into a silent `sys.exit(130)`; recognise it to say so in one line."""
+    context = exc.__context__
+    return exc.code == 130 and isinstance(getattr(context, "__cause__", None), KeyboardInterrupt)
+
+
 def main() -> None:
     """Entry point: every error a user can cause ends in one line on stderr, exit 2."""
     from tutor.cli.output import fail, warn
@@ -54,7 +60,9 @@ def main() -> None:
     warnings.showwarning = _show_warning
     try:
         app()
-    except SystemExit:
+    except SystemExit as exc:
+        if _interrupted(exc):
+            fail("interrupted", code=130)
         raise
     except _known_errors() as exc:
         fail(str(exc) if not hasattr(exc, "args") or exc.args else type(exc).__name__)
