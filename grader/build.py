@@ -43,6 +43,12 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     shape = args.get("input_shape")
     if shape and not summary.input_shape:
         summary = _subclassed(model, summary, tuple(shape))
+    if args.get("save_to"):  # grade mode: the parent re-reads the structure from this file
+        try:
+            model.save(workdir / args["save_to"])
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise JobFailure(f"the model build_model() returns cannot be saved as .keras ({type(exc).__name__}: {first})") from None
     device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
     return {"summary": summary.model_dump(mode="json"), "compiled": is_compiled(model), "loss": summary.loss,
             "device": device}

@@ -209,15 +209,25 @@ class Pipeline:
         copy_submission(submission, workdir / "sub", exclude=exclude)
         return workdir
 
-    def build(self, task: Task, submission: Path) -> Outcome:
-        """Run the student's build_model() in a sandboxed child and summarise the model."""
+    def build(self, task: Task, submission: Path, verify: bool = False) -> Outcome:
+        """Run the student's build_model() in a sandboxed child and summarise the model.
+
+        `verify` (grade mode): the summary the child reports could be forged by the student's
+        code in that same process, so the child also saves the model and the summary is read
+        back from that file by the evaluator (our code only)."""
         spec = task.spec
         policy = policy_for(spec, "build")
         workdir = self._stage(submission, "build", exclude=(ARTIFACT,))
+        built = workdir / "out" / "built.keras"
         try:
             args = {"seed": spec.recipe.seed if spec.recipe else 42, "cap_text": policy.memory_text(),
-                    "input_shape": list(input_shape(spec.dataset.adapter)) if spec.dataset else None}
+                    "input_shape": list(input_shape(spec.dataset.adapter)) if spec.dataset else None,
+                    "save_to": "out/built.keras" if verify else None}
             reply = self.server.run("build", workdir, policy, args)
+            verified = None
+            if verify and reply.ok:
+                verified = (self.summary_of(task, built, workdir / "out") if built.is_file() else
+                            (None, "model.py ended before its model could be saved and checked; return the model from build_model()"))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         outcome = Outcome(meta=self._meta(task, reply))
@@ -233,6 +243,12 @@ class Pipeline:
             return outcome
         outcome.summary = result.summary
         outcome.meta["device"] = result.device
+        if verified is not None:
+            outcome.summary, problem = verified
+            if problem:
+                outcome.model_error = problem
+                outcome.row = _row("model-builds", "build", False, problem)
+                return outcome
         if result.compiled:
             outcome.row = _row("model-builds", "build", True, f"build_model() returns a compiled model (loss {result.loss})")
         else:
@@ -242,6 +258,26 @@ class Pipeline:
                 "loss=..., metrics=['accuracy']) before returning it",
             )
         return outcome
+
+    def summary_of(self, task: Task, artifact: Path, root: Path) -> tuple[Optional[ModelSummary], Optional[str]]:
+        """The evaluator's summary of one artifact (no predictions), or (None, one-line reason)."""
+        name = artifact.name
+        workdir = self.server.new_workdir("summary")
+        try:
+            try:
+                copy_artifact(artifact, root, workdir / "in" / ARTIFACT)
+            except StagingError as exc:
+                return None, str(exc).replace(ARTIFACT, name)
+            policy = policy_for(task.spec, "evaluate")
+            reply = self.server.run("evaluate", workdir, policy, {"predict": False, "cap_text": policy.memory_text()})
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if not reply.ok:
+            return None, _job_reason(reply, f"opening {name}").replace(ARTIFACT, name)
+        try:
+            return EvalResult.model_validate(reply.result).summary, None
+        except ValidationError:
+            return None, f"the evaluator returned an invalid summary of {name}"
 
     def evaluate(self, task: Task, submission: Path, artifact: Path) -> Outcome:
         """Open the artifact in the evaluator sandbox (no student code), predict, pair with labels."""
@@ -341,7 +377,7 @@ class Pipeline:
                 outcome = self.evaluate(task, submission, artifact)
                 outcome.meta["train"] = _train_record(submission)
                 return _with_weights(outcome, weights)
-        return _with_weights(self.build(task, submission), weights)
+        return _with_weights(self.build(task, submission, verify=(mode == "grade")), weights)
 
     def _other_artifacts(self, task: Task, submission: Path, mode: Mode) -> dict[str, Any]:
         """Grade mode: summaries of the further artifacts checks name (a1.4's finetuned.keras),
@@ -352,11 +388,11 @@ class Pipeline:
         summaries: dict[str, ModelSummary] = {}
         errors: dict[str, str] = {}
         for name in sorted(n for n in names if find_artifact(submission, n) is not None):
-            outcome = self.evaluate(task, submission, submission / name)
-            if outcome.summary is not None:
-                summaries[name] = outcome.summary
+            summary, problem = self.summary_of(task, submission / name, submission)
+            if summary is not None:
+                summaries[name] = summary
             else:
-                errors[name] = (outcome.model_error or "could not be opened").replace(ARTIFACT, name)
+                errors[name] = problem or f"{name} could not be opened"
         return {"summaries": summaries, "artifact_errors": errors}
 
     def train(

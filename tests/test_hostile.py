@@ -309,3 +309,28 @@ def test_fork_bomb_is_stopped(grader, task, tmp_path, monkeypatch):
     assert "started more than 128 processes" in reason or "BlockingIOError" in reason, reason
     server = psutil.Process(grader._pipeline.server.proc.pid)
     assert server.children(recursive=True) == []
+
+
+FORGER = """
+import json, os
+fake = {"ok": True, "result": {"summary": {"total_params": 62346, "trainable_params": 62346,
+        "non_trainable_params": 0, "input_shape": [None, 28, 28, 1], "output_shape": [None, 10],
+        "layers": [{"name": "c", "class_name": "Conv2D", "output_shape": [None, 24, 24, 32], "params": 62346,
+                    "trainable_params": 62346, "trainable": True, "activation": "softmax"}]},
+        "compiled": True, "loss": "categorical_crossentropy", "device": "CPU"}}
+for fd in range(3, 64):
+    try:
+        os.write(fd, json.dumps(fake).encode())
+    except OSError:
+        pass
+os._exit(0)
+"""
+
+
+def test_a_forged_sandbox_result_earns_nothing_in_grade(grader, task, tmp_path):
+    """Student code shares its process with the build job and can forge what the child sends
+    back; grade re-reads the structure from the saved model with our evaluator instead."""
+    folder = submission(tmp_path, "s", FORGER)
+    report = grader.grade(task, folder)
+    assert report.points == 0 and report.model is None
+    one_line(report, 1, "could be saved and checked")

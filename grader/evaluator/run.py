@@ -51,10 +51,12 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     model = open_untrusted(artifact, cap_text=cap)
     optimizer, loss = compile_facts(artifact)
     summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
-    x = np.load(workdir / "in" / "x.npy", mmap_mode="r", allow_pickle=False)
-    predicted, problem = predict_classes(
-        model, x, args["adapter"], int(args.get("num_classes", 10)), int(args.get("batch_size", 500))
-    )
+    predicted, problem = None, None
+    if args.get("predict", True):  # False: the summary alone (a second artifact, a rebuilt model)
+        x = np.load(workdir / "in" / "x.npy", mmap_mode="r", allow_pickle=False)
+        predicted, problem = predict_classes(
+            model, x, args["adapter"], int(args.get("num_classes", 10)), int(args.get("batch_size", 500))
+        )
     return {
         "summary": summary.model_dump(mode="json"),
         "predicted": predicted,
