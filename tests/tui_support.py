@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 import json
 import time
+import traceback
 from typing import Any, Awaitable, Callable, Optional
 
 from textual.pilot import Pilot
@@ -30,7 +31,13 @@ def run_app(scenario: Callable[[Pilot, TutorApp], Awaitable[Any]], size=(80, 24)
             await pilot.pause()
             await scenario(pilot, app)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except Exception as exc:  # noqa: BLE001
+        # Re-raised flat: pytest on Python 3.11.7 can crash the whole session ("AST
+        # constructor recursion depth mismatch") while quoting the deep Textual frames.
+        where = "".join(traceback.format_exception(exc)[-12:])
+        raise AssertionError(f"{type(exc).__name__}: {exc}\n{where}") from None
     return app
 
 

@@ -126,16 +126,28 @@ async def run_cli(*args: str, timeout: Optional[float] = None, cwd: Optional[Pat
             timeout,
         )
     except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
-        _kill_group(proc)
-        await proc.wait()
+        await _reap(proc)
         if isinstance(exc, asyncio.CancelledError):
             raise
         return CliResult(argv, 2, "", f"tutor: `tutor {argv[0]}` took longer than {timeout:.0f} s")
     return CliResult(argv, proc.returncode or 0, "".join(out), "".join(err))
 
 
-def _kill_group(proc: asyncio.subprocess.Process) -> None:
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """Stop the command's whole process group and release its pipes, even while the app
+    shuts down (no 'Event loop is closed' noise on the student's terminal after q)."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         pass
+    try:
+        await asyncio.wait_for(asyncio.shield(proc.wait()), 5)
+    except (asyncio.TimeoutError, asyncio.CancelledError):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    finally:
+        transport = getattr(proc, "_transport", None)  # asyncio keeps it private
+        if transport is not None:
+            transport.close()

@@ -61,6 +61,7 @@ class JobsScreen(Screen):
         self.stdout = ""
         self.stderr = ""
         self.shown_job: Optional[str] = None
+        self.shown_state: Optional[str] = None  # the job's state when its log was read
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
@@ -112,7 +113,9 @@ class JobsScreen(Screen):
             except Exception:  # noqa: BLE001 - the job left the list
                 pass
         job = self.job(self.selected_job())
-        if job is not None and (job.job_id != self.shown_job or job.active):
+        # Re-read while the job runs, and once more when it has finished (the log's tail).
+        if job is not None and (job.job_id != self.shown_job or job.active
+                                or job.state != self.shown_state):
             self.load_log(job)
 
     def _preferred(self, jobs: list[JobView]) -> Optional[str]:
@@ -149,9 +152,11 @@ class JobsScreen(Screen):
             stdout, stderr = (result.stdout, "") if result.ok else ("", "")
             if not result.ok:
                 self.stdout, self.stderr, self.shown_job = "", "", job.job_id
+                self.shown_state = job.state
                 self._write_log(f"(no log yet: {result.reason})")
                 return
         self.stdout, self.stderr, self.shown_job = stdout or "", stderr or "", job.job_id
+        self.shown_state = job.state
         self.render_log()
         self.query_one(TrainingPlot).show(epoch_series(self.stdout, self.stderr))
         report = self.app.reports.get(job.task or "")
