@@ -219,3 +219,27 @@ def test_a_child_cannot_spoil_the_staged_weights_for_the_next_submission(tmp_pat
         report = grader.check(task, good)
     assert report.status == "passed", [c.message for c in report.failed_checks()]
     assert staged.resolve().read_bytes()[:8] != b"spoiled"
+
+
+def test_a_killed_grading_process_leaves_no_sandbox_folder(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from grader.sandbox import ForkServer\n"
+        "server = ForkServer()\n"
+        "server.start()\n"
+        "print(server.base, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    base = Path(proc.stdout.readline().strip())
+    assert base.is_dir()
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while base.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not base.exists()

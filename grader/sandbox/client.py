@@ -65,7 +65,10 @@ class ForkServer:
             return
         home = self.base / "server-home"
         home.mkdir(parents=True, exist_ok=True)
-        env = scrubbed_env(str(home), str(self.keras_home), self.threads, {"PYTHONPATH": str(PACKAGE_ROOT)})
+        extra = {"PYTHONPATH": str(PACKAGE_ROOT)}
+        if self._own_base:  # the server removes it if we die without closing
+            extra["TUTOR_SANDBOX_BASE"] = str(self.base)
+        env = scrubbed_env(str(home), str(self.keras_home), self.threads, extra)
         log = open(self.base / "server.log", "ab")
         try:
             self.proc = subprocess.Popen(
@@ -123,12 +126,9 @@ class ForkServer:
         proc, self.proc, self.ready = self.proc, None, None
         if proc is None:
             return
+        # Killed before its stdin closes: on EOF alone the server would remove our folder,
+        # which is only right when we are gone. Nothing to flush, no TensorFlow shutdown to wait for.
         _kill_descendants(proc.pid)
-        try:  # nothing to flush: no need to wait for TensorFlow's own shutdown
-            if proc.stdin:
-                proc.stdin.close()
-        except OSError:
-            pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -137,8 +137,12 @@ class ForkServer:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        if proc.stdout:
-            proc.stdout.close()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream:
+                    stream.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         self.stop()

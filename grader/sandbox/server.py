@@ -156,6 +156,7 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
                 break
             if os.getppid() != parent:  # the grading process is gone: stop everything
                 kill_all_jobs()
+                _remove_base()
                 os._exit(0)
         done, wait_status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -217,6 +218,15 @@ def run_job(job: Any, protocol_fds: list[int]) -> dict[str, Any]:
     return supervise(pid, job, capture_r, result_r, started)
 
 
+def _remove_base() -> None:
+    """The temporary folder the parent made for us, when the parent cannot remove it itself."""
+    base = os.environ.get("TUTOR_SANDBOX_BASE")
+    if base and os.path.basename(base).startswith("tutor-sandbox-"):
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def _send(stream: BinaryIO, message: dict[str, Any]) -> None:
     stream.write(json.dumps(message).encode() + b"\n")
     stream.flush()
@@ -250,7 +260,8 @@ def main() -> None:
             _send(protocol_out, {"id": -1, "ok": False, "failure": "server", "reason": f"bad job: {exc}"[:300]})
             continue
         _send(protocol_out, run_job(job, [protocol_in, protocol_out_fd]))
-    kill_all_jobs()
+    kill_all_jobs()  # stdin closed: the grading process is done (or was killed)
+    _remove_base()
 
 
 if __name__ == "__main__":
