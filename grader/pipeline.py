@@ -28,7 +28,7 @@ from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
 from grader.limits import policy_for
 from grader.report import CheckResult, ModelSummary, Report
-from grader.sandbox import ForkServer, Reply, SandboxError, StagingError, copy_submission
+from grader.sandbox import ForkServer, Reply, SandboxError, StagingError, check_artifact, copy_submission
 from grader.sandbox.staging import copy_artifact, find_artifact
 
 ARTIFACT = "model.keras"
@@ -438,12 +438,16 @@ class Pipeline:
                                               time.monotonic() - started)
             try:
                 record = TrainRecord.model_validate_json((workdir / "out" / "train.json").read_text())
-                copy_artifact(workdir / "out" / ARTIFACT, workdir / "out", workdir / "out" / "checked.keras")
+                check_artifact(workdir / "out" / ARTIFACT, workdir / "out")
             except (OSError, ValidationError, StagingError) as exc:
                 return Report.could_not_grade(task.id, f"training wrote no usable model: {str(exc).splitlines()[0]}",
                                               time.monotonic() - started)
             _install(workdir / "out" / ARTIFACT, submission / ARTIFACT)
             _install(workdir / "out" / "train.json", submission / "train.json")
+        except SandboxError as exc:
+            return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
+        except OSError as exc:  # e.g. the submission folder is not writable
+            return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         report = self.run(task, submission, "grade")
@@ -462,7 +466,7 @@ def _signature(path: Path) -> Optional[tuple]:
 
 def _os_reason(exc: OSError) -> str:
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc} (check free space and permissions of the temporary folder, $TMPDIR)"
+    return f"{where}{exc.strerror or exc} (check its free space and permissions)"
 
 
 def _compile_facts(summary: Optional[ModelSummary]) -> dict[str, Any]:
