@@ -90,7 +90,7 @@ def _job_reason(reply: Reply, who: str) -> str:
 
 def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcome, started: float) -> Report:
     """score = points / max_points; passed iff every required check passed (skips excused in check mode)."""
-    from grader.checks.accuracy import accuracy_of
+    from grader.checks.accuracy import accuracy_of, confusion_of
 
     counted = [r for r in results if not (mode == "check" and r.status == "skipped")]
     points = sum(r.points for r in counted)
@@ -101,7 +101,13 @@ def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcom
         if r.required
     )
     score = points / max_points if max_points else (1.0 if ok else 0.0)
-    accuracy = accuracy_of(outcome.evaluation) if outcome.evaluation is not None else None
+    accuracy = None
+    if outcome.evaluation is not None:
+        accuracy = accuracy_of(outcome.evaluation)
+        classes = DATASETS[task.spec.dataset.name].num_classes if task.spec.dataset else 10
+        matrix = confusion_of(outcome.evaluation, classes)
+        if matrix is not None:
+            outcome.meta["confusion_matrix"] = matrix
     return Report(
         task=task.id,
         status="passed" if ok else "failed",

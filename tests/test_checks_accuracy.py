@@ -54,3 +54,14 @@ def test_no_artifact_fails_with_the_command_that_makes_one():
 def test_mismatched_prediction_count_is_an_error():
     result = run("task8.1", mode="grade", evaluation=Evaluation(predicted=predictions(10, 10), labels=LABELS))
     assert result["accuracy"].status == "error" and "10 predictions for 10000" in result["accuracy"].message
+
+
+def test_confusion_matrix_rows_are_the_true_class():
+    import numpy as np
+
+    from grader.checks.accuracy import confusion_of
+    from grader.checks.context import Evaluation
+
+    evaluation = Evaluation(predicted=np.array([0, 1, 1, 2, 2, 2]), labels=np.array([0, 1, 2, 2, 2, 0]))
+    assert confusion_of(evaluation, 3) == [[1, 0, 1], [0, 1, 0], [0, 1, 2]]
+    assert confusion_of(Evaluation(predicted=np.array([5]), labels=np.array([0])), 3) is None

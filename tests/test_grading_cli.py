@@ -115,6 +115,12 @@ def test_train_one_epoch_writes_artifacts_and_grades(tmp_path):
     again = json.loads(run_tutor("grade", "task7.3", "--path", str(folder), "--json").stdout)
     assert again["accuracy"] == report["accuracy"]
     assert again["checks"][0]["id"] == "model-loads"
+    # the confusion matrix (rows: true class) agrees with the accuracy, over all 10,000 images
+    matrix = again["meta"]["confusion_matrix"]
+    assert len(matrix) == 10 and all(len(row) == 10 for row in matrix)
+    assert sum(map(sum, matrix)) == 10000
+    assert [sum(row) for row in matrix] == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert sum(matrix[i][i] for i in range(10)) / 10000 == again["accuracy"]
 
 
 def test_train_refuses_a_gpu_task_on_a_machine_without_gpu(tmp_path):

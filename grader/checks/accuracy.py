@@ -35,6 +35,18 @@ def accuracy_of(evaluation: Evaluation) -> Optional[float]:
     return float(np.mean(predicted == labels))
 
 
+def confusion_of(evaluation: Evaluation, classes: int) -> Optional[list[list[int]]]:
+    """Counts of (true class, predicted class): rows are the true class. Trusted parent only."""
+    predicted = np.asarray(evaluation.predicted).reshape(-1).astype(np.int64)
+    labels = np.asarray(evaluation.labels).reshape(-1).astype(np.int64)
+    if predicted.size == 0 or predicted.shape != labels.shape:
+        return None
+    if predicted.min() < 0 or labels.min() < 0 or max(predicted.max(), labels.max()) >= classes:
+        return None
+    counts = np.bincount(labels * classes + predicted, minlength=classes * classes)
+    return counts.reshape(classes, classes).tolist()
+
+
 def produce_command(ctx: CheckContext) -> str:
     """The command that writes the trained artifact for this task."""
     verb = "submit" if ctx.spec.needs_gpu else "train"
