@@ -44,7 +44,7 @@ def test_course_lists_every_chapter_and_task_with_status():
         assert app.screen.query_one(ProgressBar).progress == 1
 
     app = run_app(scenario)
-    assert "tensorflow" not in sys.modules
+    assert not app.imported_tensorflow
 
 
 def test_filter_narrows_the_list_and_escape_clears_it():
