@@ -7,7 +7,7 @@ weights hashes are equal; accuracy stays real). Then, in the same run:
 
 - `tutor batch` on 100 submissions: submissions per minute, whole command (start-up included);
 - the baseline: a fresh `tutor grade task8.1 --json` process per submission, run with the same
-  parallelism as the batch's workers, on a sample (default 8) and extrapolated to per minute;
+  parallelism as the batch's workers, on a sample (default 10: each of the five variants twice) and extrapolated to per minute;
 - peak resident memory of the batch's whole process tree at 50 and at 200 submissions.
 
 Targets (issue #6): >= 120 submissions/min, >= 5x the baseline, peak RSS flat from 50 to 200.
@@ -139,7 +139,8 @@ def run_baseline(subs: list[Path], workers: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--sample", type=int, default=8, help="baseline submissions (extrapolated)")
+    parser.add_argument("--sample", type=int, default=10,
+                        help="baseline submissions (extrapolated; a multiple of the 5 variants keeps the mix fair)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tutor-bench-batch")
     parser.add_argument("--no-rss", action="store_true", help="skip the 50 and 200 runs")
     args = parser.parse_args()

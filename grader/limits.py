@@ -1,7 +1,8 @@
 """How much each kind of sandboxed job may use, per task (env overrides for sites and tests).
 
-`TUTOR_SANDBOX_TIMEOUT` (seconds) and `TUTOR_SANDBOX_MEMORY_MB` override the check/grade
-limits; `TUTOR_TRAIN_TIMEOUT` and `TUTOR_TRAIN_THREADS` the training ones.
+`TUTOR_SANDBOX_TIMEOUT` (seconds), `TUTOR_SANDBOX_MEMORY_MB` and `TUTOR_GRADE_THREADS` override
+the check/grade limits (batch grading sets the threads to cores / workers); `TUTOR_TRAIN_TIMEOUT`
+and `TUTOR_TRAIN_THREADS` the training ones.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def _memory(spec: Exercise, default_gib: float) -> int:
     return int((default_gib + (2 if heavy else 0)) * GiB)
 
 
+def grade_threads() -> int:
+    """Threads for a check or grade: THREADS, or `TUTOR_GRADE_THREADS` (at least 1)."""
+    override = _env_float("TUTOR_GRADE_THREADS")
+    return max(1, int(override)) if override else THREADS
+
+
 def train_threads() -> int:
     """Training may use the CPUs this process was given (a SLURM job's --cpus-per-task), up to 8;
     `TUTOR_TRAIN_THREADS` overrides. Checks and grading stay at THREADS (login nodes are shared)."""
@@ -50,4 +57,4 @@ def policy_for(spec: Exercise, kind: str) -> Policy:
         wall = _env_float("TUTOR_TRAIN_TIMEOUT") or 4 * 3600.0
         return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=train_threads(), address_space_limit=not cuda)
     wall = _env_float("TUTOR_SANDBOX_TIMEOUT") or (120.0 if kind == "evaluate" else 60.0)
-    return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=THREADS, address_space_limit=not cuda)
+    return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=grade_threads(), address_space_limit=not cuda)

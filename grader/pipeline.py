@@ -136,9 +136,9 @@ class Pipeline:
     @property
     def server(self) -> ForkServer:
         if self._server is None:
-            from grader.limits import THREADS
+            from grader.limits import grade_threads
 
-            self._server = ForkServer(threads=THREADS)
+            self._server = ForkServer(threads=grade_threads())
         return self._server
 
     def warm_up(self) -> None:
@@ -201,6 +201,7 @@ class Pipeline:
             "seed": task.spec.recipe.seed if task.spec.recipe else None,
             "tensorflow": ready.tensorflow if ready else None,
             "keras": ready.keras if ready else None,
+            "onednn": ready.onednn if ready else None,
         }
         if reply is not None:
             meta["network"] = "off" if reply.network_dropped else "on (this machine does not allow dropping it)"
@@ -303,11 +304,12 @@ class Pipeline:
             np.save(workdir / "in" / "x.npy", x, allow_pickle=False)
             policy = policy_for(spec, "evaluate")
             args = {"adapter": spec.dataset.adapter, "num_classes": DATASETS[spec.dataset.name].num_classes,
-                    "batch_size": 250 if spec.dataset.adapter == "rgb96" else 1000,
+                    "batch_size": 250 if spec.dataset.adapter == "rgb96" else 500,
                     "cap_text": policy.memory_text()}
             reply = self.server.run("evaluate", workdir, policy, args)
             outcome.meta = self._meta(task, reply)
             outcome.meta["dataset"] = info
+            outcome.meta["threads"] = policy.threads
             outcome.meta["artifact"] = {"sha256": _sha256(workdir / "in" / ARTIFACT),
                                         "bytes": (workdir / "in" / ARTIFACT).stat().st_size}
         finally:

@@ -116,6 +116,10 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     assert any({"12345", "bob"} <= set(g) for g in weights)
     assert "stray-notes.txt" in result.stdout and "no student id" in result.stdout
     assert "pass rate" in result.stdout and "most failed check" in result.stdout
+    # The two workers share the CPUs (no oversubscription) and grade with oneDNN kernels.
+    stored = json.loads(next((out / ".batch" / "results").glob("alice.*.json")).read_text())
+    assert stored["report"]["meta"]["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
+    assert stored["report"]["meta"]["onednn"] is True
 
     # A rerun regrades only what changed, and the gradebook stays whole.
     (src / "bob" / "NOTES.md").write_text("edited after the deadline\n")

@@ -44,6 +44,23 @@ def test_child_gets_private_home_cwd_group_and_clean_env(server):
     assert {"OMP_NUM_THREADS", "KERAS_HOME", "HOME"} <= set(seen["env_keys"])
 
 
+def test_child_threads_follow_the_policy_and_onednn_kernels_are_on(server):
+    assert probe(server, threads=1)["threads"] == "1"
+    assert probe(server, threads=3)["threads"] == "3"
+    assert server.ensure().onednn is True
+    assert probe(server)["onednn"] == "1"
+
+
+def test_a_site_can_turn_onednn_off(monkeypatch):
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    srv = ForkServer()
+    try:
+        assert srv.ensure().onednn is False
+        assert probe(srv)["onednn"] == "0"
+    finally:
+        srv.close()
+
+
 def test_child_has_no_network_and_a_read_only_world_where_the_platform_allows(server):
     seen = probe(server)
     network, read_only = namespaces()

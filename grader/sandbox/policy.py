@@ -16,7 +16,8 @@ GiB = 1 << 30
 MiB = 1 << 20
 
 # Variables a child may keep from the parent's environment (everything else is dropped).
-KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+KEEP_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH",
+            "TF_ENABLE_ONEDNN_OPTS")
 
 
 class Policy(BaseModel):
@@ -63,6 +64,9 @@ def scrubbed_env(home: str, keras_home: str, threads: int, extra: Optional[dict]
     """A clean environment: no secrets, no user site, a temporary HOME, staged data for Keras."""
     env = {k: os.environ[k] for k in KEEP_ENV if k in os.environ}
     env.setdefault("PATH", "/usr/bin:/bin")
+    # oneDNN kernels: about half the CPU time per prediction on x86 (TensorFlow leaves them off
+    # by default here); a site can still set TF_ENABLE_ONEDNN_OPTS=0.
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     env.update(thread_env(threads))
     env.update(
         {

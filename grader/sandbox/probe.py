@@ -28,4 +28,6 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         "network": network,
         "pgid_is_own": os.getpgid(0) == os.getpid(),
         "env_keys": sorted(os.environ),
+        "threads": os.environ.get("TF_NUM_INTRAOP_THREADS"),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
     }

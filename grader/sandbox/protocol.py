@@ -51,3 +51,4 @@ class Ready(BaseModel):
     keras: str
     import_s: float = Field(ge=0)
     pid: int
+    onednn: bool = False  # TensorFlow's oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS=1 at import)

@@ -243,13 +243,15 @@ def main() -> None:
     import tensorflow as tf
 
     import grader.build  # noqa: F401  (preload our child code so forks pay nothing)
+    import grader.data.adapters  # noqa: F401
     import grader.evaluator  # noqa: F401
     import grader.summary  # noqa: F401
     import grader.training  # noqa: F401
     from grader.sandbox.protocol import Job
 
     _send(protocol_out, {"ready": True, "tensorflow": tf.__version__, "keras": keras.__version__,
-                         "import_s": round(time.monotonic() - started, 3), "pid": os.getpid()})
+                         "import_s": round(time.monotonic() - started, 3), "pid": os.getpid(),
+                         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1"})
     reader = os.fdopen(protocol_in, "rb")
     for line in reader:
         if not line.strip():

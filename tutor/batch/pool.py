@@ -25,6 +25,15 @@ from tutor.batch.models import Fingerprints, Submission
 STARTUP_TIMEOUT = 180.0
 
 
+def threads_per_worker(workers: int) -> int:
+    """Share the CPUs this process may use among the workers (no oversubscription)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, cpus // max(1, workers))
+
+
 class WorkerDied(Exception):
     pass
 
@@ -49,14 +58,16 @@ def _tree(pid: int) -> list[psutil.Process]:
 class WorkerProcess:
     """One `python -m tutor.batch.worker` and the pipe to it."""
 
-    def __init__(self, task_id: str, data_dir: Optional[Path], log: Path) -> None:
-        self.task_id, self.data_dir, self.log = task_id, data_dir, log
+    def __init__(self, task_id: str, data_dir: Optional[Path], log: Path, threads: int = 0) -> None:
+        self.task_id, self.data_dir, self.log, self.threads = task_id, data_dir, log, threads
         self.proc: Optional[subprocess.Popen] = None
         self.graded = 0
         self._buffer = b""
 
     def start(self) -> None:
         env = {**os.environ, "TUTOR_BATCH_PARENT": str(os.getpid())}
+        if self.threads and "TUTOR_GRADE_THREADS" not in os.environ:
+            env["TUTOR_GRADE_THREADS"] = str(self.threads)
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -168,7 +179,8 @@ class Pool:
             todo.put(sub)
         threads = []
         for i in range(min(self.workers, len(submissions))):
-            worker = WorkerProcess(self.task_id, self.data_dir, self.logs / f"worker-{i}.log")
+            worker = WorkerProcess(self.task_id, self.data_dir, self.logs / f"worker-{i}.log",
+                                   threads=threads_per_worker(self.workers))
             self._procs.append(worker)
             thread = threading.Thread(target=self._loop, args=(worker, todo, on_done), daemon=True)
             thread.start()
