@@ -32,6 +32,14 @@ def _memory(spec: Exercise, default_gib: float) -> int:
     return int((default_gib + (2 if heavy else 0)) * GiB)
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity: a SLURM job's --cpus-per-task)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def grade_threads() -> int:
     """Threads for a check or grade: THREADS, or `TUTOR_GRADE_THREADS` (at least 1)."""
     override = _env_float("TUTOR_GRADE_THREADS")
@@ -44,11 +52,7 @@ def train_threads() -> int:
     override = _env_float("TUTOR_TRAIN_THREADS")
     if override:
         return int(override)
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        available = os.cpu_count() or THREADS
-    return max(THREADS, min(available, 8))
+    return max(THREADS, min(available_cpus(), 8))
 
 
 def policy_for(spec: Exercise, kind: str) -> Policy:

@@ -28,7 +28,7 @@ from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
 from grader.limits import policy_for
 from grader.report import CheckResult, ModelSummary, Report
-from grader.sandbox import ForkServer, Reply, SandboxError, StagingError, check_artifact, copy_submission
+from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, check_artifact, copy_submission
 from grader.sandbox.staging import copy_artifact, find_artifact
 
 ARTIFACT = "model.keras"
@@ -195,7 +195,7 @@ class Pipeline:
             self._tests[key] = (np.ascontiguousarray(x), np.asarray(y).reshape(-1).astype(np.int64), info)
         return self._tests[key]
 
-    def _meta(self, task: Task, reply: Optional[Reply]) -> dict[str, Any]:
+    def _meta(self, task: Task, reply: Optional[Reply], policy: Optional[Policy] = None) -> dict[str, Any]:
         ready = self.server.ready
         meta: dict[str, Any] = {
             "seed": task.spec.recipe.seed if task.spec.recipe else None,
@@ -208,6 +208,8 @@ class Pipeline:
             meta["filesystem"] = ("read-only outside the job's folder" if reply.read_only
                                   else "writable (this machine allows no private mount table)")
             meta["sandbox_s"] = reply.wall_s
+        if policy is not None:
+            meta["threads"] = policy.threads
         return meta
 
     # -- the three looks at a model ---------------------------------------------------
@@ -237,7 +239,7 @@ class Pipeline:
                             (None, "model.py ended before its model could be saved and checked; return the model from build_model()"))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        outcome = Outcome(meta=self._meta(task, reply))
+        outcome = Outcome(meta=self._meta(task, reply, policy))
         if not reply.ok:
             outcome.model_error = _job_reason(reply, "model.py")
             outcome.row = _row("model-builds", "build", False, outcome.model_error)
@@ -307,9 +309,8 @@ class Pipeline:
                     "batch_size": 250 if spec.dataset.adapter == "rgb96" else 500,
                     "cap_text": policy.memory_text()}
             reply = self.server.run("evaluate", workdir, policy, args)
-            outcome.meta = self._meta(task, reply)
+            outcome.meta = self._meta(task, reply, policy)
             outcome.meta["dataset"] = info
-            outcome.meta["threads"] = policy.threads
             outcome.meta["artifact"] = {"sha256": _sha256(workdir / "in" / ARTIFACT),
                                         "bytes": (workdir / "in" / ARTIFACT).stat().st_size}
         finally:

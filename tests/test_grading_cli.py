@@ -32,6 +32,7 @@ def test_check_json_report_for_the_81_solution(tmp_path):
     assert by_id["changed"]["status"] == "passed"
     assert by_id["accuracy"]["status"] == "skipped"
     assert report["meta"]["tensorflow"] and report["meta"]["seed"] == 42
+    assert report["meta"]["threads"] == 2 and report["meta"]["onednn"] is True  # a check records them too
     assert not (folder / "model.keras").exists()
 
 

@@ -18,7 +18,7 @@ from hpc.rejections import explain
 from hpc.render import plan, render, unedited, validate
 from hpc.store import JobRecord, JobStore, expand_pattern, now
 from hpc.submit import RUNNER_NAME, RUNNER_TEMPLATE, prepare
-from tests.conftest import run_tutor
+from tests.conftest import IN_CI, run_tutor
 from tutor.state import atomic
 
 GOLDEN = Path(__file__).parent / "golden" / "hpc"
@@ -315,7 +315,8 @@ def test_runner_trains_rgb96_streaming_with_sparse_labels(tmp_path, shared_data)
     import subprocess
     import sys
 
-    pytest.importorskip("tensorflow")
+    if not IN_CI:  # in CI a missing TensorFlow fails the test below, never skips it
+        pytest.importorskip("tensorflow")
     (tmp_path / "model.py").write_text(
         "import keras\nfrom keras import layers\n\ndef build_model():\n"
         "    m = keras.Sequential([keras.Input((96, 96, 3)), layers.Conv2D(4, 8, strides=8),\n"

@@ -27,11 +27,9 @@ STARTUP_TIMEOUT = 180.0
 
 def threads_per_worker(workers: int) -> int:
     """Share the CPUs this process may use among the workers (no oversubscription)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, cpus // max(1, workers))
+    from grader.limits import available_cpus
+
+    return max(1, available_cpus() // max(1, workers))
 
 
 class WorkerDied(Exception):
@@ -178,9 +176,9 @@ class Pool:
         for sub in submissions:
             todo.put(sub)
         threads = []
+        share = threads_per_worker(self.workers)
         for i in range(min(self.workers, len(submissions))):
-            worker = WorkerProcess(self.task_id, self.data_dir, self.logs / f"worker-{i}.log",
-                                   threads=threads_per_worker(self.workers))
+            worker = WorkerProcess(self.task_id, self.data_dir, self.logs / f"worker-{i}.log", threads=share)
             self._procs.append(worker)
             thread = threading.Thread(target=self._loop, args=(worker, todo, on_done), daemon=True)
             thread.start()

@@ -3,7 +3,6 @@ and integrity flags, locally on worker processes or as a SLURM job array."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +14,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _default_workers() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
+    from grader.limits import available_cpus
+
+    return max(1, min(4, available_cpus()))
 
 
 def batch(
