@@ -7,6 +7,7 @@ Layout: `<root>/<pack>/pack.toml` and `<root>/<pack>/<task-id>/exercise.toml` wi
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from exercises.pack import Pack
 from exercises.schema import Exercise
+from exercises.spec_errors import describe, did_you_mean, read_text, toml_line
 
 PACKS_ROOT = Path(__file__).resolve().parent / "packs"
 
@@ -33,22 +35,25 @@ class UnknownTask(LookupError):
         super().__init__(f"unknown task '{task_id}'{hint}; try: tutor list")
 
 
-def _describe(error: ValidationError, path: Path) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        parts.append(f"{path}: {where}: {item['msg']}")
-    return "\n".join(parts)
-
-
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> tuple[dict, str]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
+        line = re.search(r"at line (\d+)", str(exc))
+        where = f"{path}:{line[1]}" if line else str(path)
+        raise CatalogError(f"{where}: not valid TOML: {exc}{_toml_advice(str(exc))}") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _toml_advice(message: str) -> str:
+    """TOML has no null: say how tutor writes a dimension of any size."""
+    if "Invalid value" in message or "null" in message:
+        return ' (TOML has no null: write a dimension of any size as "None", e.g. shape = ["None", 784], or leave the batch dimension out: shape = [784])'
+    return ""
 
 
 @dataclass(frozen=True)
@@ -80,38 +85,60 @@ class Task:
 
 def load_task(folder: Path, pack: str) -> Task:
     path = folder / "exercise.toml"
-    raw = _read_toml(path)
+    raw, text = _read_toml(path)
     raw.setdefault("pack", pack)
     try:
         spec = Exercise.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError(_describe(exc, path)) from None
+        raise CatalogError(describe(exc, path, text, Exercise, raw)) from None
     if spec.id != folder.name:
-        raise CatalogError(f"{path}: id: '{spec.id}' must match its folder name '{folder.name}'")
+        line = toml_line(text, ("id",))
+        raise CatalogError(f"{path}:{line}: field 'id': '{spec.id}' must match its folder name "
+                           f"'{folder.name}' (rename the folder or the id)")
     if not (folder / "README.md").is_file():
         raise CatalogError(f"{folder / 'README.md'}: missing: every task needs its instructions")
     return Task(spec=spec, folder=folder)
 
 
-def load_pack(folder: Path) -> tuple[Pack, list[Task]]:
+def load_pack_spec(folder: Path) -> Pack:
     path = folder / "pack.toml"
-    raw = _read_toml(path)
+    raw, text = _read_toml(path)
     try:
-        pack = Pack.model_validate(raw)
+        return Pack.model_validate(raw)
     except ValidationError as exc:
-        raise CatalogError(_describe(exc, path)) from None
-    tasks = [
-        load_task(child, pack.id)
-        for child in sorted(folder.iterdir())
-        if (child / "exercise.toml").is_file()
-    ]
-    return pack, tasks
+        raise CatalogError(describe(exc, path, text, Pack, raw)) from None
+
+
+def load_pack(folder: Path) -> tuple[Pack, list[Task]]:
+    """A pack and its tasks, strictly (the first bad spec raises)."""
+    pack = load_pack_spec(folder)
+    return pack, [load_task(child, pack.id) for child in task_folders(folder)]
+
+
+def task_folders(folder: Path) -> list[Path]:
+    return [child for child in sorted(folder.iterdir()) if (child / "exercise.toml").is_file()]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A pack or task that could not be loaded and was left out of the course."""
+
+    message: str  # file:line: where: reason (one or more lines)
+    pack: Optional[str] = None  # the pack folder's name
+    task: Optional[str] = None  # the task folder's name
+
+    @property
+    def headline(self) -> str:
+        what = f"task {self.task}" if self.task else f"pack {self.pack}" if self.pack else "exercise folder"
+        return f"{what} left out: {self.message.splitlines()[0]}"
 
 
 @dataclass
 class Catalog:
     packs: list[Pack]
     tasks: dict[str, Task] = field(default_factory=dict)
+    # What was left out and why (a forgiving load); `tutor list` warns, `doctor` fails.
+    problems: list[Problem] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Task]:
         return iter(self.ordered)
@@ -131,6 +158,9 @@ class Catalog:
         key = normalise_task_id(task_id)
         if key in self.tasks:
             return self.tasks[key]
+        broken = next((p for p in self.problems if p.task == key), None)
+        if broken is not None:
+            raise CatalogError(f"{key} is in the course but its spec is broken: {broken.message}")
         close = difflib.get_close_matches(key, list(self.tasks), n=3, cutoff=0.6)
         raise UnknownTask(task_id, close)
 
@@ -142,7 +172,7 @@ class Catalog:
         groups: dict[tuple[str, int], list[Task]] = {}
         for task in self.ordered:
             groups.setdefault((task.spec.pack, task.spec.chapter), []).append(task)
-        return [(self.pack(p), ch, tasks) for (p, ch), tasks in groups.items()]  # type: ignore[misc]
+        return [(self.pack(p), ch, tasks) for (p, ch), tasks in groups.items() if self.pack(p)]  # type: ignore[misc]
 
 
 def normalise_task_id(task_id: str) -> str:
@@ -153,38 +183,99 @@ def normalise_task_id(task_id: str) -> str:
     return key
 
 
-def pack_folders(extra_dirs: Iterable[Path] = ()) -> list[Path]:
-    """Shipped packs first, then each extra folder (itself a pack, or a folder of packs)."""
+def pack_folders(extra_dirs: Iterable[Path] = (), problems: Optional[list[Problem]] = None) -> list[Path]:
+    """Shipped packs first, then each extra folder (itself a pack, or a folder of packs).
+    A missing folder raises, or is recorded in `problems` when given."""
     folders = sorted(p for p in PACKS_ROOT.iterdir() if (p / "pack.toml").is_file())
     for extra in extra_dirs:
         extra = Path(extra).expanduser()
         if (extra / "pack.toml").is_file():
             folders.append(extra)
         elif extra.is_dir():
-            folders.extend(sorted(p for p in extra.iterdir() if (p / "pack.toml").is_file()))
+            found = sorted(p for p in extra.iterdir() if (p / "pack.toml").is_file())
+            if not found and problems is not None:
+                problems.append(Problem(f"{extra}: exercise_dirs folder has no pack.toml in it or in its sub-folders "
+                                        "(a pack is a folder with pack.toml and one folder per task)"))
+            folders.extend(found)
+        elif problems is not None:
+            problems.append(Problem(f"{extra}: exercise_dirs folder not found"))
         else:
             raise CatalogError(f"{extra}: exercise folder not found")
     return folders
 
 
 def load_catalog(
-    extra_dirs: Iterable[Path] = (), enabled_packs: Optional[Iterable[str]] = None
+    extra_dirs: Iterable[Path] = (),
+    enabled_packs: Optional[Iterable[str]] = None,
+    strict: bool = True,
 ) -> Catalog:
-    """Load and validate every enabled pack. Raises CatalogError on the first bad spec."""
-    enabled = set(enabled_packs) if enabled_packs is not None else None
+    """Load and validate every enabled pack.
+
+    strict: the first bad spec raises CatalogError (authors, tests). Not strict (what students
+    and the batch get): a bad pack or task is left out and recorded in `Catalog.problems`, so
+    one broken spec never takes the course down. Either way, `enabled_packs` naming no pack
+    is an error with the packs there are."""
+    enabled = list(enabled_packs) if enabled_packs is not None else None
+    problems: list[Problem] = []
     packs: list[Pack] = []
     tasks: dict[str, Task] = {}
-    for folder in pack_folders(extra_dirs):
-        pack, pack_tasks = load_pack(folder)
+    seen_ids: dict[str, Path] = {}
+    broken_packs: set[str] = set()
+
+    def trouble(exc: CatalogError, pack: Optional[str], task: Optional[str] = None) -> None:
+        if strict:
+            raise exc
+        problems.append(Problem(str(exc), pack, task))
+
+    for folder in pack_folders(extra_dirs, None if strict else problems):
+        try:
+            pack = load_pack_spec(folder)
+        except CatalogError as exc:
+            broken_packs.add(folder.name)
+            trouble(exc, folder.name)
+            continue
+        seen_ids.setdefault(pack.id, folder)
         if enabled is not None and pack.id not in enabled:
             continue
         packs.append(pack)
-        for task in pack_tasks:
-            if task.id in tasks:
-                raise CatalogError(
-                    f"{task.folder / 'exercise.toml'}: id: '{task.id}' is already defined "
-                    f"in {tasks[task.id].folder}"
-                )
+        for child in task_folders(folder):
+            try:
+                task = load_task(child, pack.id)
+                if task.id in tasks:
+                    raise CatalogError(
+                        f"{task.folder / 'exercise.toml'}: id: '{task.id}' is already defined "
+                        f"in {tasks[task.id].folder}"
+                    )
+            except CatalogError as exc:
+                trouble(exc, pack.id, child.name)
+                continue
             tasks[task.id] = task
+    folders_by_name = {f.name: f for f in seen_ids.values()}
+    if enabled is not None:
+        unknown = [name for name in enabled if name not in seen_ids and name not in broken_packs]
+        if unknown:
+            renamed = [f"the pack in folder {folders_by_name[n]} has id '{pid}'"
+                       for n in unknown for pid, f in seen_ids.items() if n in folders_by_name and f == folders_by_name[n]]
+            raise CatalogError(
+                f"packs: {', '.join(repr(n) for n in unknown)} matches no pack"
+                f"{did_you_mean(unknown[0], seen_ids)}; the packs found are: {', '.join(sorted(seen_ids))} "
+                "(a pack's name is the `id` in its pack.toml; set `packs` in tutor.toml to those)"
+                + (f"; {'; '.join(renamed)}" if renamed else "")
+            )
+    pack_ids = {p.id for p in packs}
+    for task in list(tasks.values()):
+        if task.spec.pack not in pack_ids:
+            del tasks[task.id]
+            path = task.folder / "exercise.toml"
+            line = toml_line(read_text(path), ("pack",))
+            trouble(CatalogError(
+                f"{path}:{line}: field 'pack': '{task.spec.pack}' names no enabled pack"
+                f"{did_you_mean(task.spec.pack, pack_ids)}; the task's folder is in pack "
+                f"'{_folder_pack(task, packs, seen_ids)}' (remove the line to use it)"), task.spec.pack, task.id)
     packs.sort(key=lambda p: (p.order, p.id))
-    return Catalog(packs=packs, tasks=tasks)
+    return Catalog(packs=packs, tasks=tasks, problems=problems)
+
+
+def _folder_pack(task: Task, packs: list[Pack], folders: dict[str, Path]) -> str:
+    parent = task.folder.parent
+    return next((pid for pid, folder in folders.items() if folder == parent), parent.name)

@@ -10,7 +10,7 @@ import re
 from enum import Enum
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 TASK_ID = re.compile(r"^[a-z][a-z0-9_-]*\d+(\.\d+)*[a-z]?$")
 SLURM_TIME = re.compile(r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$")
@@ -127,14 +127,63 @@ class Bounds(CheckBase):
         return self
 
 
+# TOML has no null: a dimension of any size (a variable image side) is written "None" (also
+# accepted: "?", "*", "null", "any", -1). Shapes are written without the batch dimension
+# (`[784]`); written out (`["batch", 784]` or `["None", 784]`) it means the same.
+ANY_SIZE = frozenset({"none", "null", "batch", "?", "*", "any"})
+
+
+def _dimension(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in ANY_SIZE:
+        return None
+    if value == -1:
+        return None
+    return value
+
+
+def _shape(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        dims = [_dimension(d) for d in value]
+        if len(value) > 1 and isinstance(value[0], str) and value[0].strip().lower() == "batch":
+            dims = dims[1:]  # the batch dimension, written out
+        return dims
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+Shape = Annotated[list[Optional[Annotated[int, Field(gt=0)]]], BeforeValidator(_shape)]
+
+
 class InputShapeCheck(CheckBase):
+    """The model's input shape, without the batch dimension: `shape = [784]`; several accepted
+    shapes with `shapes = [[784], [28, 28], [28, 28, 1]]` (the data is reshaped to the one the
+    model takes when the pixel count matches)."""
+
     kind: Literal["input_shape"]
-    shape: list[Optional[int]]
+    shape: Optional[Shape] = None
+    shapes: list[Shape] = []
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "InputShapeCheck":
+        if (self.shape is None) == (not self.shapes):
+            raise ValueError("give either shape = [784] or shapes = [[784], [28, 28]] (one of them)")
+        return self
+
+    @property
+    def accepted(self) -> list[list[Optional[int]]]:
+        return [list(self.shape)] if self.shape is not None else [list(s) for s in self.shapes]
 
 
 class OutputShapeCheck(CheckBase):
+    """The model's output shape, without the batch dimension: `shape = [10]`."""
+
     kind: Literal["output_shape"]
-    shape: list[Optional[int]]
+    shape: Shape
+
+    @property
+    def accepted(self) -> list[list[Optional[int]]]:
+        return [list(self.shape)]
 
 
 class OutputActivationCheck(CheckBase):

@@ -103,24 +103,27 @@ def test_a_site_pack_in_an_extra_folder_is_loaded(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "mutation, field, reason",
+    "mutation, where, reason",
     [
-        (lambda s: s.replace('kind = "script"', 'kind = "essay"'), "kind", "Input should be"),
-        (lambda s: s.replace('hints = ["a", "b", "c"]', 'hints = ["a"]'), "(top level)", "at least three hints"),
-        (lambda s: s.replace('kind = "files_exist"', 'kind = "files_exists"'), "checks.0", "does not match any of the expected tags"),
-        (lambda s: s.replace('files = ["x.py"]\n"""', '"""').replace('kind = "files_exist"\nfiles = ["x.py"]', 'kind = "files_exist"'), "checks.0.files_exist.files", "Field required"),
-        (lambda s: s + '\n[[checks]]\nid = "p"\nkind = "total_params"\n', "checks.1.total_params", "give at least one of exact, min, max"),
-        (lambda s: s.replace('order = 1', 'order = 1\ncolour = "red"'), "colour", "Extra inputs are not permitted"),
-        (lambda s: s.replace('id = "has-file"', 'id = "Has File"'), "checks.0.files_exist.id", "lower-case slugs"),
+        (lambda s: s.replace('kind = "script"', 'kind = "essay"'), ":6: field 'kind'", "'essay' is not one of model, script, job, guide"),
+        (lambda s: s.replace('hints = ["a", "b", "c"]', 'hints = ["a"]'), ": (top level)", "at least three hints"),
+        (lambda s: s.replace('kind = "files_exist"', 'kind = "files_exists"'), ":13: check 1 (id 'has-file')",
+         "unknown check kind 'files_exists' (did you mean 'files_exist'?)"),
+        (lambda s: s.replace('files = ["x.py"]\n"""', '"""').replace('kind = "files_exist"\nfiles = ["x.py"]', 'kind = "files_exist"'),
+         ":11: check 1 (id 'has-file'), field 'files'", "missing required field 'files'"),
+        (lambda s: s + '\n[[checks]]\nid = "p"\nkind = "total_params"\n', ":16: check 2 (id 'p')", "give at least one of exact, min, max"),
+        (lambda s: s + '\n[[checks]]\nid = "p"\nkind = "total_params"\nmaximum = 5\n', ":19: check 2 (id 'p'), field 'maximum'",
+         "unknown field 'maximum' (did you mean 'max'?); a total_params check takes: id, title"),
+        (lambda s: s.replace('order = 1', 'order = 1\ncolour = "red"'), ":6: field 'colour'", "unknown field 'colour'"),
+        (lambda s: s.replace('id = "has-file"', 'id = "Has File"'), ":12: check 1 (id 'Has File'), field 'id'", "lower-case slugs"),
     ],
 )
-def test_broken_specs_name_the_file_the_field_and_the_reason(tmp_path, mutation, field, reason):
+def test_broken_specs_name_the_file_line_check_and_fix(tmp_path, mutation, where, reason):
     pack = _site_pack(tmp_path, mutation(GOOD))
     with pytest.raises(CatalogError) as info:
         load_catalog([pack])
     message = str(info.value)
-    assert str(pack / "task9.1" / "exercise.toml") in message
-    assert f": {field}:" in message, message
+    assert f"{pack / 'task9.1' / 'exercise.toml'}{where}:" in message, message
     assert reason in message, message
 
 

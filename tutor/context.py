@@ -17,7 +17,16 @@ class Context:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.config.exercise_dirs, self.config.packs)
+        """Forgiving: a broken pack or task is left out and listed in `catalog.problems`."""
+        from exercises import CatalogError
+        from tutor.config import find_config_file
+
+        try:
+            return load_catalog(self.config.exercise_dirs, self.config.packs, strict=False)
+        except CatalogError as exc:  # `packs` names no pack: say which file says so
+            if str(exc).startswith("packs:"):
+                raise CatalogError(f"{find_config_file() or 'tutor.toml'}: {exc}") from None
+            raise
 
     def task(self, task_id: str) -> Task:
         return self.catalog.get(task_id)
@@ -33,3 +42,16 @@ class Context:
 
 def load_context() -> Context:
     return Context(config=load_config())
+
+
+def warn_problems(catalog: Catalog) -> None:
+    """One warning line per pack or task left out of the course (stderr), and why."""
+    from tutor.cli.output import warn
+
+    for problem in catalog.problems:
+        warn(problem.headline)
+    if catalog.problems:
+        warn(f"{len(catalog.problems)} spec problem(s): the rest of the course works; "
+             "instructors: `tutor doctor` or `tutor author check` shows each in full")
+    if not len(catalog):
+        warn("the course has no tasks: check `packs` and `exercise_dirs` in tutor.toml (tutor doctor)")

@@ -45,6 +45,28 @@ def check_config() -> list[Finding]:
     ]
 
 
+def check_catalog() -> list[Finding]:
+    """The course's packs and tasks: each one left out is a failure, with its file and line."""
+    from exercises import CatalogError
+    from tutor.config import ConfigError, load_config
+    from tutor.context import Context
+
+    try:
+        catalog = Context(config=load_config()).catalog
+    except ConfigError:
+        return []  # reported by check_config
+    except CatalogError as exc:
+        return [Finding("catalog", "error", str(exc).splitlines()[0], "fix `packs` / `exercise_dirs` in tutor.toml")]
+    findings = [Finding("catalog", "error", line, "fix the spec (tutor author check shows every problem)")
+                for problem in catalog.problems for line in [problem.headline]]
+    if len(catalog):
+        packs = ", ".join(f"{p.id} ({sum(t.spec.pack == p.id for t in catalog)} tasks)" for p in catalog.packs)
+        findings.insert(0, Finding("catalog", "ok", f"course packs: {packs}"))
+    else:
+        findings.append(Finding("catalog", "error", "the course has no tasks", "check `packs` and `exercise_dirs` in tutor.toml"))
+    return findings
+
+
 def check_tensorflow() -> list[Finding]:
     try:
         proc = subprocess.run(
@@ -135,7 +157,7 @@ EXTRA_PROBES: list[Callable[[], list[Finding]]] = []
 def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
     from tutor.config import ConfigError, load_config
 
-    findings = check_config()
+    findings = check_config() + check_catalog()
     try:
         config = load_config()
         data_dir, workspace_root = config.data_dir, config.workspace_root

@@ -27,6 +27,13 @@ def without_batch(shape: Optional[list], want: list) -> Optional[list]:
     return list(shape)
 
 
+def _same_shape(got: Optional[list], want: list) -> bool:
+    """Equal, a None in `want` matching any size."""
+    if got is None or len(got) != len(want):
+        return False
+    return all(w is None or g == w for g, w in zip(got, want))
+
+
 def model_layers(summary: ModelSummary) -> list[LayerSummary]:
     """The layers that count for depth and comparisons (Input layers are not layers in a table)."""
     return [layer for layer in summary.layers if layer.class_name not in INPUT_CLASSES]
@@ -37,17 +44,20 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
     if summary is None:
         return no_model(check, ctx)
     got = summary.input_shape if which == "input" else summary.output_shape
-    want = list(check.shape)
-    display_want = want if (want and want[0] is None) else [None, *want]
-    if without_batch(got, want) == want:
-        return passed(check, f"{which} shape {shape_text(got)}", display_want, got)
+    accepted = check.accepted
+    shown = [w if (w and w[0] is None) else [None, *w] for w in accepted]
+    display_want = shown[0] if len(shown) == 1 else shown
+    for want in accepted:
+        if _same_shape(without_batch(got, want), want):
+            return passed(check, f"{which} shape {shape_text(got)}", display_want, got)
+    expected = " or ".join(shape_text(w) for w in shown)
     hint = {
         "input": "set keras.Input(shape=...) to the shape the data arrives in",
         "output": "the last layer needs one unit per class",
     }[which]
     return failed(
         check,
-        f"{which} shape is {shape_text(got)}, expected {shape_text(display_want)}: {hint}",
+        f"{which} shape is {shape_text(got)}, expected {expected}: {hint}",
         display_want,
         got,
     )

@@ -31,11 +31,12 @@ def list_tasks(
     from rich.table import Table
 
     from tutor.cli.output import out
-    from tutor.context import load_context
+    from tutor.context import load_context, warn_problems
     from tutor.state.progress import load_progress
 
     ctx = load_context()
     progress = load_progress()
+    warn_problems(ctx.catalog)
     if as_json:
         rows = [
             {
