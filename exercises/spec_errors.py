@@ -23,6 +23,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'max'?)' or ''."""
     choices = list(choices)
     close = difflib.get_close_matches(str(word), choices, n=2, cutoff=0.6)
+    if len(close) == 2:  # keep the runner-up only when it is about as close
+        ratio = [difflib.SequenceMatcher(None, str(word), c).ratio() for c in close]
+        close = close[:1] if ratio[0] - ratio[1] > 0.05 else close
     if not close and len(str(word)) >= 3:
         close = [c for c in choices if len(c) >= 3 and (str(word).startswith(c) or c.startswith(str(word)))][:2]
     if not close:
@@ -176,17 +179,17 @@ def _choices(ctx: dict) -> list[str]:
     return re.findall(r"'([^']*)'", expected)
 
 
-def _owner(model: type[BaseModel], loc: tuple, root: type[BaseModel]) -> str:
+def _owner(model: type[BaseModel], loc: tuple, root: type[BaseModel], file: str = "the file") -> str:
     """How an author calls the table a key is in: 'a min_accuracy check', '[dataset]'."""
     for kind, check in check_models(root).items():
         if check is model:
             names = [k for k, m in check_models(root).items() if m is model]
             return f"a {' / '.join(names)} check"
     names = [str(p) for p in loc[:-1] if isinstance(p, str)]
-    return f"[{'.'.join(names)}]" if names else "the file's top level"
+    return f"[{'.'.join(names)}]" if names else f"the top level of {file}"
 
 
-def _reason(item: dict, loc: tuple, root: type[BaseModel], raw: dict) -> str:
+def _reason(item: dict, loc: tuple, root: type[BaseModel], raw: dict, file: str = "the file") -> str:
     kind, ctx, value = item["type"], item.get("ctx") or {}, item.get("input")
     model = _model_at(root, loc, raw)
     fields = list(model.model_fields)
@@ -194,7 +197,7 @@ def _reason(item: dict, loc: tuple, root: type[BaseModel], raw: dict) -> str:
     if kind == "extra_forbidden":
         key = str(loc[-1])
         return (f"unknown field '{key}'{did_you_mean(key, fields)}; "
-                f"{_owner(model, loc, root)} takes: {', '.join(fields)}")
+                f"{_owner(model, loc, root, file)} takes: {', '.join(fields)}")
     if kind == "union_tag_invalid":
         tags = sorted(check_models(root)) or _choices(ctx)
         return (f"unknown check kind '{ctx.get('tag')}'{did_you_mean(ctx.get('tag', ''), tags)}; "
@@ -228,7 +231,7 @@ def describe(
         at = loc + ("kind",) if item["type"].startswith("union_tag") else loc
         line = toml_line(text, at) if loc else None
         where = f"{path}:{line}" if line else str(path)
-        lines.append(f"{where}: {position(loc, raw)}: {_reason(item, loc, root, raw)}")
+        lines.append(f"{where}: {position(loc, raw)}: {_reason(item, loc, root, raw, path.name)}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,8 @@ Fields: `account`, `partition`, `qos` (sbatch's), `gpu_request` (how N GPUs are 
 e.g. "--gres gpu:{gpus}"), `cpus_per_task`/`time`/`mem` (site values that override the
 exercise's), `max_cpus_per_task`/`max_gpus`/`max_time` (limits checked before sbatch),
 `modules` + `purge_modules`, `container` and `launcher` (the command that runs Python, e.g.
-"singularity exec --nv {container} python"), `setup` (shell lines before it) and
+"singularity exec --nv {container} python"; it must end in a Python and use {container} when a
+container is set), `gpus_per_job` (GPUs a GPU task asks for), `setup` (shell lines before it) and
 `extra_directives` (more #SBATCH options). A `<placeholder>` left in any of them is refused
 at submit time (`--dry-run` still renders).
 """
@@ -21,9 +22,10 @@ import tomllib
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from exercises.schema import SLURM_TIME
+from exercises.spec_errors import describe, did_you_mean, read_text, toml_line
 from hpc.errors import ProfileError
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"
@@ -39,6 +41,7 @@ class ClusterProfile(BaseModel):
     partition: Optional[str] = None
     qos: Optional[str] = None
     gpu_request: str = "--gres gpu:{gpus}"  # how this site asks for N GPUs
+    gpus_per_job: Optional[int] = Field(default=None, ge=1)  # GPUs a GPU task's job asks for (default: the task's)
     cpus_per_task: Optional[int] = Field(default=None, gt=0)  # site override of the exercise's
     max_cpus_per_task: Optional[int] = Field(default=None, gt=0)  # known limits, checked before sbatch
     max_gpus: Optional[int] = Field(default=None, ge=0)
@@ -75,6 +78,13 @@ class ClusterProfile(BaseModel):
                 raise ValueError(f"{item!r}: write a directive as sbatch takes it, e.g. '--constraint=highmem'")
         return value
 
+    @model_validator(mode="after")
+    def _launcher_runs_python(self) -> "ClusterProfile":
+        problem = launcher_problem(self.launcher, self.container)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     @property
     def run_prefix(self) -> str:
         """The command the job script puts in front of the Python script."""
@@ -92,6 +102,19 @@ class ClusterProfile(BaseModel):
                 found.append(("launcher/setup", line))
         return found
 
+    def warnings(self) -> list[str]:
+        """What renders but will likely fail on the cluster: placeholders, a runtime module
+        that does not match the launcher's runtime."""
+        found = [f"profile '{self.name}' ({self.source or 'shipped'}) still has {PLACEHOLDER.search(value).group(0)} "
+                 f"in {field}: `tutor submit` refuses it until you set it (extends = \"{self.name}\" and "
+                 f"{field} = \"...\" in a site profile)" for field, value in self.placeholders()]
+        runtime = next((w for w in self.launcher.split() if w.rsplit("/", 1)[-1] in RUNTIMES), None)
+        loaded = [m for m in self.modules if m.split("/")[0] in RUNTIMES]
+        if runtime and loaded and not any(m.split("/")[0] == runtime.rsplit("/", 1)[-1] for m in loaded):
+            found.append(f"profile '{self.name}' runs {runtime} but loads the module {loaded[0]} "
+                         f"(inherited?): set modules = [\"{runtime.rsplit('/', 1)[-1]}\"] if the site has that module")
+        return found
+
     def require_filled(self) -> None:
         """Refuse to submit with a placeholder left in (mn5 ships with `<group>`)."""
         found = self.placeholders()
@@ -103,6 +126,37 @@ class ClusterProfile(BaseModel):
                 f"put your group in a site copy of it (e.g. `extends = \"{self.name}\"` and `account = \"...\"` "
                 f"in your profiles_dir) or edit {where}; `--dry-run` shows the script meanwhile",
             )
+
+
+PYTHON = re.compile(r"^(.*/)?python(\d+(\.\d+)?)?$")
+RUNTIMES = ("apptainer", "singularity")
+
+
+def launcher_problem(launcher: str, container: Optional[str]) -> Optional[str]:
+    """Why a launcher would render a job that cannot run the runner, or None.
+
+    The job line is `<launcher> tutor_runner.py --task ...`: the launcher must end in a Python
+    interpreter, and run it inside the container when the profile names one."""
+    words = launcher.split()
+    example = 'launcher = "apptainer exec --nv {container} python" (with container = "/path/to/image.sif")'
+    if not words:
+        return f"launcher is empty: write the command that runs Python, e.g. launcher = \"python3\" or {example}"
+    runtime = next((w for w in words if w.rsplit("/", 1)[-1] in RUNTIMES), None)
+    if not PYTHON.match(words[-1]):
+        if runtime and len(words) == 1:
+            return (f"launcher = \"{launcher}\" would run `{launcher} tutor_runner.py` (no exec, no image, "
+                    f"no python): write {example.replace('apptainer', runtime)}; add modules = [\"{runtime}\"] "
+                    "if the site loads it as a module")
+        return (f"launcher = \"{launcher}\" does not end in a Python interpreter, so the job line "
+                f"`{launcher} tutor_runner.py ...` runs no Python: end it with python or python3, e.g. {example}")
+    if runtime and "exec" not in words:
+        return f"launcher = \"{launcher}\": {runtime} runs a command in an image with `{runtime} exec IMAGE python`; e.g. {example}"
+    if container and "{container}" not in launcher:
+        return (f"container = \"{container}\" is set but the launcher \"{launcher}\" never uses it: put {{container}} "
+                f"where the image goes, e.g. {example}")
+    if "{container}" in launcher and not container:
+        return f"launcher uses {{container}} but the profile sets no container: add container = \"/path/to/image.sif\""
+    return None
 
 
 def _read(path: Path) -> dict:
@@ -125,12 +179,18 @@ def profile_files(profiles_dir: Optional[Path] = None) -> dict[str, Path]:
 def _raw(name: str, files: dict[str, Path], seen: tuple[Path, ...] = ()) -> tuple[dict, Path]:
     if name not in files:
         known = ", ".join(sorted(files))
-        raise ProfileError(f"unknown cluster profile '{name}'", f"choose one of: {known} (or add {name}.toml to profiles_dir)")
+        raise ProfileError(f"unknown cluster profile '{name}'{did_you_mean(name, files)}",
+                           f"choose one of: {known} (or add {name}.toml to profiles_dir)")
     path = files[name]
     if path in seen:
         raise ProfileError(f"{path}: its 'extends' chain loops", "extend a different profile")
     raw = _read(path)
     base = raw.pop("extends", None)
+    if base is not None and str(base) not in files and str(base) != name:
+        line = toml_line(read_text(path), ("extends",))
+        raise ProfileError(
+            f"{path}:{line}: extends = \"{base}\" names no profile{did_you_mean(str(base), files)}",
+            f"extend one of: {', '.join(sorted(files))}")
     if base is not None:
         # `extends` with the file's own name refines the shipped profile of that name.
         parents = {**files, name: SHIPPED / f"{name}.toml"} if base == name else files
@@ -143,12 +203,20 @@ def _raw(name: str, files: dict[str, Path], seen: tuple[Path, ...] = ()) -> tupl
 def load_profile(name: str, profiles_dir: Optional[Path] = None) -> ClusterProfile:
     """The named profile, validated; errors name the file and the field."""
     raw, path = _raw(name, profile_files(profiles_dir))
+    launcher, container = raw.get("launcher", "python"), raw.get("container")
+    if isinstance(launcher, str) and (container is None or isinstance(container, str)):
+        problem = launcher_problem(launcher, container)
+        if problem:
+            text = read_text(path)
+            line = toml_line(text, ("launcher",)) or toml_line(text, ("container",))
+            raise ProfileError(f"{path}:{line}: {problem}" if line else f"{path}: {problem}",
+                               "a profile must render a job script that runs tutor's runner with Python")
     try:
         return ClusterProfile(**raw, source=path)
     except ValidationError as exc:
-        item = exc.errors()[0]
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        raise ProfileError(f"{path}: {where}: {item['msg']}", "fix that field of the profile") from None
+        text = describe(exc, path, read_text(path), ClusterProfile, raw)
+        raise ProfileError(text.splitlines()[0].replace(f"{path}: (top level): ", f"{path}: "),
+                           "fix that field of the profile (`tutor author docs` lists every profile key)") from None
 
 
 def list_profiles(profiles_dir: Optional[Path] = None) -> list[str]:

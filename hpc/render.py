@@ -82,7 +82,7 @@ def plan(
         nodes=resources.nodes,
         ntasks_per_node=resources.ntasks_per_node,
         cpus_per_task=profile.cpus_per_task or resources.cpus_per_task,
-        gpus=resources.gpus,
+        gpus=(profile.gpus_per_job or resources.gpus) if resources.gpus else 0,
         gpu_request=profile.gpu_request,
         time=time or profile.time or resources.time,
         account=profile.account,

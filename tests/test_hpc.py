@@ -61,7 +61,7 @@ def test_unknown_or_broken_profile_names_the_choices_and_the_field(tmp_path):
     with pytest.raises(ProfileError, match="choose one of: local, mn5"):
         load_profile("nope")
     (tmp_path / "bad.toml").write_text('gpu_request = "--gres gpu:1"\n')
-    with pytest.raises(ProfileError, match=r"bad.toml: gpu_request: .*\{gpus\}"):
+    with pytest.raises(ProfileError, match=r"bad.toml:1: field 'gpu_request': .*\{gpus\}"):
         load_profile("bad", tmp_path)
 
 

@@ -96,6 +96,8 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
     if dry_run:
         sys.stdout.write(prepared.rendered)
         sys.stdout.flush()
+        for problem in prof.warnings():
+            warn(problem)
         if prepared.own_script:
             err.print(f"note: {workspace / prepared.script_name} is your own script; `tutor submit` "
                       "would submit it as it is (above is tutor's rendering)", markup=False)
