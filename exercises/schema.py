@@ -100,10 +100,23 @@ class Baseline(Strict):
 
 
 class CheckBase(Strict):
-    id: str
-    title: Optional[str] = None
-    points: float = Field(default=1.0, ge=0)
-    required: bool = True
+    """Fields every check takes, whatever its kind."""
+
+    id: str = Field(description="A lower-case slug naming the check in reports and gradebooks.",
+                    examples=["input-shape"])
+    title: Optional[str] = Field(default=None, description="What students see instead of the id.",
+                                 examples=["takes 28x28 images"])
+    points: float = Field(default=1.0, ge=0, description="Points a passing check earns.", examples=[2])
+    required: bool = Field(
+        default=True,
+        description="Whether the task passes only if this check passes. `required = false`: the check "
+        "still earns or loses its points, but a failure does not fail the task (a bonus).",
+        examples=[False])
+    hidden: bool = Field(
+        default=False,
+        description="Run only when the instructor grades (`tutor batch`, including collected hand-ins); "
+        "a student's `tutor check/grade` neither runs nor shows it, and its points are not in their total.",
+        examples=[True])
 
     @field_validator("id")
     @classmethod
@@ -243,12 +256,18 @@ ScriptRequirement = Literal[
 ]
 
 
+PARTIAL = Field(default=False, description="Earn a share of the points for each part met (e.g. 5 of 6 "
+                "requirements: 5/6 of the points); the check still fails until every part is met.",
+                examples=[True])
+
+
 class ScriptCheck(CheckBase):
     """Reads a script's syntax tree (never runs it) for the structure a task asks for."""
 
     kind: Literal["script"]
     file: str
     requires: list[ScriptRequirement]
+    partial_credit: bool = PARTIAL
 
 
 LogRequirement = Literal["both_logs", "epoch_times", "test_accuracy", "gpu_used", "tf_version"]
@@ -276,8 +295,22 @@ class JobScriptCheck(CheckBase):
 
 
 class FilesExistCheck(CheckBase):
+    """Each file (a name or a glob) is in the submission and not empty (a Markdown file needs
+    more than headings)."""
+
     kind: Literal["files_exist"]
     files: list[str]
+    partial_credit: bool = PARTIAL
+
+
+class ManualCheck(CheckBase):
+    """Marked by the instructor (a rubric item): never graded automatically. Students see the
+    rubric with "marked by your instructor"; `tutor batch` leaves a column in `marks.csv` to fill
+    in, and adds the marks to the gradebook on its next run."""
+
+    kind: Literal["manual"]
+    rubric: str = Field(description="What the instructor looks for, shown to students.",
+                        examples=["The notes explain why dropout helped (or did not)."])
 
 
 class ConfirmCheck(CheckBase):
@@ -346,6 +379,7 @@ class MarkdownSectionsCheck(CheckBase):
     file: str
     sections: list[str] = Field(min_length=1)  # heading texts, matched case-insensitively
     min_words: int = Field(default=20, ge=0)
+    partial_credit: bool = PARTIAL
 
 
 class HardwareReportCheck(CheckBase):
@@ -399,6 +433,7 @@ Check = Annotated[
         LogCheck,
         JobScriptCheck,
         FilesExistCheck,
+        ManualCheck,
         ConfirmCheck,
         AugmentationCheck,
         TrainableLayersCheck,

@@ -92,12 +92,13 @@ def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcom
     """score = points / max_points; passed iff every required check passed (skips excused in check mode)."""
     from grader.checks.accuracy import accuracy_of, confusion_of
 
-    counted = [r for r in results if not (mode == "check" and r.status == "skipped")]
+    # Manual (rubric) items wait for the instructor's marks: not in the automatic score.
+    counted = [r for r in results if not (mode == "check" and r.status == "skipped") and r.status != "manual"]
     points = sum(r.points for r in counted)
     max_points = sum(r.max_points for r in counted)
     ok = all(
         r.status == "passed" or (mode == "check" and r.status == "skipped")
-        for r in results
+        for r in counted
         if r.required
     )
     score = points / max_points if max_points else (1.0 if ok else 0.0)

@@ -11,7 +11,9 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["passed", "failed", "error"]
-CheckStatus = Literal["passed", "failed", "skipped", "error"]
+# "missing": what the check reads (an artifact, a file) was not handed in; "manual": a rubric
+# item the instructor marks (no points until then).
+CheckStatus = Literal["passed", "failed", "skipped", "error", "missing", "manual"]
 
 
 class CheckResult(BaseModel):
@@ -98,4 +100,4 @@ class Report(BaseModel):
         return {"passed": 0, "failed": 1, "error": 2}[self.status]
 
     def failed_checks(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.status in ("failed", "error")]
+        return [c for c in self.checks if c.status in ("failed", "error", "missing")]

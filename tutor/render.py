@@ -26,6 +26,8 @@ MARKS = {
     "failed": ("✗ failed", "red"),
     "error": ("! error", "yellow"),
     "skipped": ("- skipped", "dim"),
+    "missing": ("✗ missing", "red"),
+    "manual": ("… by hand", "cyan"),
 }
 REPORT_STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold yellow"}
 
@@ -66,7 +68,7 @@ def checks_table(report: Report, spec: Optional[Exercise]) -> Table:
             Text(name),
             Text(mark, style=style),
             Text(cell(check.expected)),
-            Text(cell(check.actual), style=style if check.status in ("failed", "error") else ""),
+            Text(cell(check.actual), style=style if check.status in ("failed", "error", "missing") else ""),
             Text(f"{check.points:g}/{check.max_points:g}"),
         )
     return table
@@ -76,7 +78,7 @@ def problems(report: Report) -> Optional[Text]:
     """One line per failed or errored check: what is wrong and what to do."""
     lines = Text()
     for check in report.checks:
-        if check.status in ("failed", "error"):
+        if check.status in ("failed", "error", "missing"):
             mark, style = MARKS[check.status]
             lines.append(f"{mark[0]} {check.id}: ", style=style)
             lines.append(check.message + "\n")
@@ -188,7 +190,7 @@ def baseline_comparison(report: Report, baseline: Baseline, produce: str = "tuto
 
 
 def _structural_failure(report: Report) -> bool:
-    return any(c.kind in STRUCTURAL_KINDS and c.status in ("failed", "error") for c in report.checks)
+    return any(c.kind in STRUCTURAL_KINDS and c.status in ("failed", "error", "missing") for c in report.checks)
 
 
 def render_report(

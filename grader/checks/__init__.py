@@ -4,7 +4,9 @@
 the order the exercise lists them, and never raises for anything a submission can cause (a
 check whose inputs are missing reports "error" or "skipped" with a one-line reason).
 
-Statuses: "passed" earns the check's points; "failed" is the student's to fix; "error" means
+Statuses: "passed" earns the check's points (a failed check with `partial_credit` earns its
+share); "missing": what it reads was not handed in; "manual": a rubric item the instructor
+marks; "failed" is the student's to fix; "error" means
 the check could not be answered (e.g. the model did not build); "skipped" means this mode does
 not answer it (`min_accuracy` under `tutor check`: it needs the trained artifact).
 """
@@ -35,6 +37,7 @@ REGISTRY: dict[str, str] = {
     "job_script": "job_script:job_script_check",
     "files_exist": "files:files_exist",
     "confirm": "files:confirm",
+    "manual": "files:manual",
 }
 # The lecture and assignment packs' kinds (issue #7), one function each in coursework.py.
 REGISTRY.update({k: f"coursework:{k}" for k in ("augmentation", "trainable_layers", "weighted_layers", "no_pretrained_weights", "compile_settings", "lr_schedule", "overfitting", "markdown_sections", "hardware_report", "history_plot", "comparison_table")})
@@ -55,8 +58,10 @@ def run_check(check, ctx: CheckContext) -> CheckResult:
 
 
 def run_checks(ctx: CheckContext) -> list[CheckResult]:
-    """Apply every check of `ctx.spec`, in order."""
-    return [run_check(check, ctx) for check in ctx.spec.checks]
+    """Apply every check of `ctx.spec`, in order. Hidden checks only when the instructor grades
+    (`ctx.extra["include_hidden"]`, set by `tutor batch`): a student never runs or sees them."""
+    include_hidden = bool(ctx.extra.get("include_hidden"))
+    return [run_check(check, ctx) for check in ctx.spec.checks if include_hidden or not check.hidden]
 
 
 __all__ = ["CheckContext", "Evaluation", "run_check", "run_checks", "REGISTRY"]

@@ -8,7 +8,7 @@ from typing import Optional
 import numpy as np
 
 from exercises import schema as s
-from grader.checks.common import failed, passed, result
+from grader.checks.common import failed, missing, passed, result
 from grader.checks.context import CheckContext, Evaluation
 from grader.report import CheckResult
 
@@ -63,6 +63,8 @@ def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
         reason = ctx.artifact_error or f"no {check.artifact} in {ctx.submission}"
         if command not in reason:
             reason = f"{reason}: run `{command}` to produce it"
+        if ctx.artifact_error is None:  # not there at all (an artifact that would not open is "failed")
+            return missing(check, reason, want, f"no {check.artifact}")
         return failed(check, reason, want, f"no {check.artifact}")
     acc = accuracy_of(evaluation)
     if acc is None:

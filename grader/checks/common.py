@@ -14,8 +14,13 @@ def result(
     message: str,
     expected: Any = None,
     actual: Any = None,
+    share: Optional[float] = None,
 ) -> CheckResult:
-    """A result for `check` (any spec check model); points are earned only when it passes."""
+    """A result for `check` (any spec check model); points are earned only when it passes,
+    or `share` of them for a failed multi-part check with `partial_credit = true`."""
+    earned = float(check.points) if status == "passed" else 0.0
+    if status == "failed" and share and getattr(check, "partial_credit", False):
+        earned = round(float(check.points) * min(max(share, 0.0), 1.0), 4)
     return CheckResult(
         id=check.id,
         kind=check.kind,
@@ -23,7 +28,7 @@ def result(
         message=message,
         expected=expected,
         actual=actual,
-        points=float(check.points) if status == "passed" else 0.0,
+        points=earned,
         max_points=float(check.points),
         required=check.required,
     )
@@ -33,8 +38,14 @@ def passed(check: Any, message: str, expected: Any = None, actual: Any = None) -
     return result(check, "passed", message, expected, actual)
 
 
-def failed(check: Any, message: str, expected: Any = None, actual: Any = None) -> CheckResult:
-    return result(check, "failed", message, expected, actual)
+def failed(check: Any, message: str, expected: Any = None, actual: Any = None,
+           share: Optional[float] = None) -> CheckResult:
+    return result(check, "failed", message, expected, actual, share)
+
+
+def missing(check: Any, message: str, expected: Any = None, actual: Any = "not handed in") -> CheckResult:
+    """What the check reads is not in the submission (status "missing", no points)."""
+    return result(check, "missing", message, expected, actual)
 
 
 def bounds_text(exact: Optional[float], low: Optional[float], high: Optional[float]) -> str:

@@ -14,7 +14,7 @@ from grader.checks import documents as docs
 from grader.checks import runs as runs_mod
 from grader.checks import source_facts as src
 from grader.checks.accuracy import accuracy_of
-from grader.checks.common import bounds_text, failed, passed, result, within
+from grader.checks.common import bounds_text, failed, missing, passed, result, within
 from grader.checks.context import CheckContext
 from grader.checks.structural import find_backbone, model_layers, no_model
 from grader.report import CheckResult, ModelSummary
@@ -205,8 +205,8 @@ def overfitting(check: s.OverfittingCheck, ctx: CheckContext) -> CheckResult:
     train_acc = record.final("accuracy")
     test_acc = accuracy_of(ctx.evaluation) if ctx.evaluation is not None else None
     if train_acc is None or test_acc is None:
-        missing = "training accuracy (compile with metrics=['accuracy'])" if train_acc is None else "test accuracy"
-        return failed(check, f"cannot compare: no {missing}", want, "unknown")
+        unknown = "training accuracy (compile with metrics=['accuracy'])" if train_acc is None else "test accuracy"
+        return failed(check, f"cannot compare: no {unknown}", want, "unknown")
     gap = train_acc - test_acc
     got = f"train {train_acc:.3f}, test {test_acc:.3f} (gap {gap:+.3f})"
     if gap >= check.min_gap:
@@ -222,17 +222,21 @@ def markdown_sections(check: s.MarkdownSectionsCheck, ctx: CheckContext) -> Chec
     try:
         found = docs.sections(docs.read_text(ctx.submission, check.file))
     except docs.DocumentError as exc:
+        if not (ctx.submission / check.file).exists():
+            return missing(check, str(exc), want, "not handed in")
         return failed(check, str(exc), want, "missing")
-    missing = [name for name in check.sections if docs.find_section(found, name) is None]
-    if missing:
-        return failed(check, f"{check.file}: missing section(s): {', '.join(missing)}", want, f"missing {len(missing)}")
+    absent = [name for name in check.sections if docs.find_section(found, name) is None]
     thin = [
         f"{name} ({section.words} words)"
         for name in check.sections
         if (section := docs.find_section(found, name)) and section.words < check.min_words
     ]
+    share = 1 - (len(absent) + len(thin)) / len(check.sections)
+    if absent:
+        return failed(check, f"{check.file}: missing section(s): {', '.join(absent)}", want,
+                      f"missing {len(absent)}", share)
     if thin:
-        return failed(check, f"{check.file}: still to write: {', '.join(thin)}", want, f"{len(thin)} unfinished")
+        return failed(check, f"{check.file}: still to write: {', '.join(thin)}", want, f"{len(thin)} unfinished", share)
     return passed(check, f"{check.file}: all {len(check.sections)} sections written", want, "complete")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exercises import schema as s
-from grader.checks.common import failed, matching_files, passed
+from grader.checks.common import failed, matching_files, missing, passed
 from grader.checks.context import CheckContext
 from grader.report import CheckResult
 
@@ -23,18 +23,23 @@ def has_content(path: Path) -> bool:
 
 
 def files_exist(check: s.FilesExistCheck, ctx: CheckContext) -> CheckResult:
-    missing, empty = [], []
+    absent, empty = [], []
     for pattern in check.files:
         matches = matching_files(ctx.submission, pattern)
         if not matches:
-            missing.append(pattern)
+            absent.append(pattern)
         elif not any(has_content(p) for p in matches):
             empty.append(pattern)
     want = ", ".join(check.files)
-    if missing:
-        return failed(check, f"missing in {ctx.submission}: {', '.join(missing)}", want, f"missing {', '.join(missing)}")
+    share = 1 - (len(absent) + len(empty)) / len(check.files)
+    if absent and len(absent) == len(check.files):
+        return missing(check, f"not handed in: {', '.join(absent)}", want, f"missing {', '.join(absent)}")
+    if absent:
+        return failed(check, f"missing from your submission: {', '.join(absent)}", want,
+                      f"missing {', '.join(absent)}", share)
     if empty:
-        return failed(check, f"still empty (only headings): {', '.join(empty)}: write your answers", want, f"empty {', '.join(empty)}")
+        return failed(check, f"still empty (only headings): {', '.join(empty)}: write your answers", want,
+                      f"empty {', '.join(empty)}", share)
     return passed(check, f"found {want}", want, "present")
 
 
@@ -47,3 +52,10 @@ def confirm(check: s.ConfirmCheck, ctx: CheckContext) -> CheckResult:
         "confirmed",
         "not yet",
     )
+
+
+def manual(check: s.ManualCheck, ctx: CheckContext) -> CheckResult:
+    """A rubric item: the instructor marks it (`marks.csv` of `tutor batch`)."""
+    from grader.checks.common import result
+
+    return result(check, "manual", f"marked by your instructor: {check.rubric}", check.rubric, "to be marked")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from exercises import schema as s
-from grader.checks.common import FileProblem, failed, passed, submission_file
+from grader.checks.common import FileProblem, failed, missing, passed, submission_file
 from grader.checks.context import CheckContext
 from grader.report import CheckResult
 
@@ -227,6 +227,8 @@ def script_check(check: s.ScriptCheck, ctx: CheckContext) -> CheckResult:
         path = submission_file(ctx.submission, check.file)
         source = path.read_text(errors="replace")
     except (FileProblem, OSError) as exc:
+        if not (ctx.submission / check.file).exists():
+            return missing(check, str(exc), want, "no script")
         return failed(check, str(exc), want, "no script")
     if "no_notebook_leftovers" in check.requires:
         magic = magic_lines(source)
@@ -245,16 +247,17 @@ def script_check(check: s.ScriptCheck, ctx: CheckContext) -> CheckResult:
     except SyntaxError as exc:
         return failed(check, syntax_reason(check.file, source, exc), want, f"syntax error, line {exc.lineno}")
     problems = [(req, REQUIREMENTS[req](script)) for req in check.requires]
-    missing = [(req, why) for req, why in problems if why]
-    if not missing:
+    unmet = [(req, why) for req, why in problems if why]
+    if not unmet:
         return passed(check, f"{check.file}: {want}", want, want)
     got = ", ".join(LABELS[r] for r, why in problems if not why) or "none of these"
-    if len(missing) == 1:
-        line = re.search(r"line (\d+): `([^`]*)`", missing[0][1])
+    share = 1 - len(unmet) / len(problems)
+    if len(unmet) == 1:
+        line = re.search(r"line (\d+): `([^`]*)`", unmet[0][1])
         if line and len(check.requires) == 1:
             got = f"line {line[1]}: {line[2]}"
         elif len(check.requires) == 1:
             got = "not found"
-        return failed(check, missing[0][1], want, got)
-    labels = ", ".join(LABELS[r] for r, _ in missing)
-    return failed(check, f"missing {labels}. First: {missing[0][1]}", want, got)
+        return failed(check, unmet[0][1], want, got, share)
+    labels = ", ".join(LABELS[r] for r, _ in unmet)
+    return failed(check, f"missing {labels}. First: {unmet[0][1]}", want, got, share)

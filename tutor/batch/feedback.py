@@ -59,6 +59,6 @@ def plain_text(report: Report, spec: Exercise) -> str:
         for row in rows:
             lines.append("  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths)).rstrip())
         for c in report.checks:
-            if c.status in ("failed", "error") and c.message:
+            if c.status in ("failed", "error", "missing") and c.message:
                 lines.append(f"- {check_title(spec, c.id)}: {c.message}")
     return "\n".join(lines) + "\n"

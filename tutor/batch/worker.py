@@ -90,7 +90,7 @@ def main() -> None:
             request = json.loads(line)
             folder = Path(request["path"])
             try:
-                report = grader.grade(task, folder)
+                report = grader.grade(task, folder, {"include_hidden": True})  # instructor grading
             except Exception as exc:  # the grader promises reports; keep the batch going anyway
                 report = Report.could_not_grade(task.id, f"grader failed: {type(exc).__name__}: {exc}")
             prints = fingerprint(folder)

@@ -46,7 +46,7 @@ class Verdict:
 def _first_reason(report) -> str:
     if report.error:
         return report.error
-    failing = [c for c in report.checks if c.status in ("failed", "error")]
+    failing = [c for c in report.checks if c.status in ("failed", "error", "missing")]
     return f"{failing[0].id}: {failing[0].message}" if failing else report.status
 
 

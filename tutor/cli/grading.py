@@ -75,7 +75,7 @@ def reason_line(report: "Report") -> str:
     """The one line on stderr for a report that did not pass."""
     if report.status == "error":
         return report.error or "could not grade"
-    failing = [c for c in report.checks if c.required and c.status in ("failed", "error")]
+    failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
     if not failing:
         failing = [c for c in report.checks if c.required and c.status != "passed"]
     first = failing[0] if failing else None

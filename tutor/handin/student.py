@@ -52,7 +52,7 @@ def run_check(task: Task, submission: Path, data_dir: Optional[Path]) -> CheckSu
         report = api.check(task, submission, data_dir)
     except NotImplementedError:
         return CheckSummary(ran=False, reason="tutor check is not available in this installation")
-    bad = [c for c in report.checks if c.status in ("failed", "error")]
+    bad = [c for c in report.checks if c.status in ("failed", "error", "missing")]
     return CheckSummary(
         ran=True,
         status=report.status,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-CHECK_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "dim"}
-CHECK_ICON = {"passed": "✔", "failed": "✘", "error": "!", "skipped": "–"}
+CHECK_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "dim",
+               "missing": "bold red", "manual": "cyan"}
+CHECK_ICON = {"passed": "✔", "failed": "✘", "error": "!", "skipped": "–", "missing": "∅", "manual": "✎"}
 
 
 def shape(value: Optional[list]) -> str:
