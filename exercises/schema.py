@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 TASK_ID = re.compile(r"^[a-z][a-z0-9_-]*\d+(\.\d+)*[a-z]?$")
 SLURM_TIME = re.compile(r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$")
+
+
+def doc(default: Any = ..., text: str = "", example: Any = None, **constraints: Any) -> Any:
+    """A field with its meaning and an example, for `tutor author docs` (docs/authoring.md)."""
+    return Field(default, description=text, examples=None if example is None else [example], **constraints)
 
 
 class Strict(BaseModel):
@@ -36,36 +41,45 @@ AdapterName = Literal["flatten", "image", "rgb96", "cifar"]
 class DatasetSpec(Strict):
     """Which dataset a task trains and is graded on, and how inputs are shaped for it."""
 
-    name: DatasetName = "mnist"
-    adapter: AdapterName = "image"
-    # Held-out subset used for grading heavy models on a CPU (None: the whole test set).
-    eval_subset: Optional[int] = Field(default=None, gt=0)
-    # Train on the first N training images only (lecture hands-ons on overfitting).
-    train_subset: Optional[int] = Field(default=None, gt=0)
+    name: DatasetName = doc("mnist", "The dataset (staged by `tutor data stage`); grading uses its test split.",
+                            "fashion_mnist")
+    adapter: AdapterName = doc(
+        "image", "How images reach the model: flatten = (784,), image = (28, 28, 1), cifar = (32, 32, 3), "
+        "rgb96 = MNIST resized to (96, 96, 3). A model taking another shape with the same pixel count "
+        "(e.g. (28, 28) under flatten) gets the data reshaped to it.", "flatten")
+    eval_subset: Optional[int] = doc(None, "Grade on the first N test images only (heavy models on a CPU); "
+                                     "unset: the whole test set.", 2000, gt=0)
+    train_subset: Optional[int] = doc(None, "Train on the first N training images only (e.g. a hands-on "
+                                      "about overfitting); `tutor author check --train` also uses it.", 5000, gt=0)
 
 
 class Recipe(Strict):
     """The training recipe `tutor train` and the SLURM runner apply, for a fair comparison."""
 
-    epochs: int = Field(default=5, gt=0)
-    batch_size: int = Field(default=100, gt=0)
-    seed: int = 42
-    validation_split: float = Field(default=0.0, ge=0.0, lt=1.0)
-    labels: Literal["sparse", "categorical"] = "categorical"
+    epochs: int = doc(5, "Epochs of `tutor train`, the SLURM runner and `tutor author check --train`.", 3, gt=0)
+    batch_size: int = doc(100, "Batch size of model.fit.", 128, gt=0)
+    seed: int = doc(42, "Random seed set before the model is built and trained.", 1)
+    validation_split: float = doc(0.0, "Share of the training images held out for validation (from the end).",
+                                  0.1, ge=0.0, lt=1.0)
+    labels: Literal["sparse", "categorical"] = doc(
+        "categorical", "How labels reach model.fit: categorical = one-hot (loss categorical_crossentropy), "
+        "sparse = class numbers (loss sparse_categorical_crossentropy).", "sparse")
 
 
 class Resources(Strict):
     """SLURM resources the task needs; the cluster profile adds account, QOS, launcher."""
 
-    job_name: str = "tutor"
-    nodes: int = Field(default=1, gt=0)
-    ntasks_per_node: int = Field(default=1, gt=0)
-    cpus_per_task: int = Field(default=20, gt=0)
-    gpus: int = Field(default=1, ge=0)
-    time: str = "00:15:00"
-    max_time: str = "02:00:00"
-    script: str = "job.slurm"  # file name written into the workspace
-    command: Optional[str] = None  # script the job runs (e.g. "MNIST.py"); default: our runner
+    job_name: str = doc("tutor", "SLURM job name (letters, digits, . _ -).", "fashion")
+    nodes: int = doc(1, "#SBATCH --nodes.", 1, gt=0)
+    ntasks_per_node: int = doc(1, "#SBATCH --ntasks-per-node.", 1, gt=0)
+    cpus_per_task: int = doc(20, "#SBATCH --cpus-per-task (a profile's cpus_per_task overrides it).", 8, gt=0)
+    gpus: int = doc(1, "GPUs the job asks for (0: a CPU job; a profile's gpus_per_job overrides it for GPU tasks).",
+                    1, ge=0)
+    time: str = doc("00:15:00", "Default wall time ([D-]HH:MM:SS); `tutor submit --time` overrides it.", "00:30:00")
+    max_time: str = doc("02:00:00", "The most a student may ask for with --time.", "01:00:00")
+    script: str = doc("job.slurm", "File name of the job script written into the workspace.", "MNIST.slurm")
+    command: Optional[str] = doc(None, "What the job runs (e.g. a student's script); unset: tutor's runner "
+                                 "trains model.py with the recipe.", "python MNIST.py")
 
     @field_validator("time", "max_time")
     @classmethod
@@ -76,24 +90,27 @@ class Resources(Strict):
 
 
 class BaselineLayer(Strict):
-    class_name: str
-    output_shape: list[Optional[int]]
-    params: int
-    trainable: bool = True
+    """One layer of the baseline model, as the model summary lists it."""
+
+    class_name: str = doc(text="Keras layer class.", example="Dense")
+    output_shape: list[Optional[int]] = doc(text="Output shape without the batch dimension.", example=[128])
+    params: int = doc(text="Parameter count.", example=100480)
+    trainable: bool = doc(True, "Whether the layer trains.", False)
 
 
 class Baseline(Strict):
     """The published reference a task is compared with (figures from the course material)."""
 
-    description: str
-    source: str
-    total_params: Optional[int] = None
-    trainable_params: Optional[int] = None
-    accuracy: Optional[float] = Field(default=None, ge=0, le=1)
-    epochs: Optional[int] = None
-    batch_size: Optional[int] = None
-    optimizer: Optional[str] = None
-    layers: list[BaselineLayer] = []
+    description: str = doc(text="The baseline model in one line.", example="Dense(128, relu) -> Dense(10, softmax), Adam")
+    source: str = doc(text="Where its figures come from.", example="Lecture 2, slide 14")
+    total_params: Optional[int] = doc(None, "Its parameter count.", 101770)
+    trainable_params: Optional[int] = doc(None, "Its trainable parameter count.", 101770)
+    accuracy: Optional[float] = doc(None, "Its published test accuracy.", 0.88, ge=0, le=1)
+    epochs: Optional[int] = doc(None, "Epochs it was trained for.", 5)
+    batch_size: Optional[int] = doc(None, "Batch size it was trained with.", 100)
+    optimizer: Optional[str] = doc(None, "Its optimizer.", "adam")
+    layers: list[BaselineLayer] = doc([], "Its layers (needed by differs_from_baseline), inline tables.",
+                                      [{"class_name": "Dense", "output_shape": [10], "params": 1290}])
 
 
 # ----------------------------------------------------------------------------- checks
@@ -127,9 +144,9 @@ class CheckBase(Strict):
 
 
 class Bounds(CheckBase):
-    exact: Optional[int] = Field(default=None, ge=0)
-    min: Optional[int] = Field(default=None, ge=0)
-    max: Optional[int] = Field(default=None, ge=0)
+    exact: Optional[int] = doc(None, "Exactly this many (give exact, or min and/or max).", 101770, ge=0)
+    min: Optional[int] = doc(None, "At least this many.", 2, ge=0)
+    max: Optional[int] = doc(None, "At most this many.", 500000, ge=0)
 
     @model_validator(mode="after")
     def _some_bound(self) -> "Bounds":
@@ -174,8 +191,8 @@ class InputShapeCheck(CheckBase):
     model takes when the pixel count matches)."""
 
     kind: Literal["input_shape"]
-    shape: Optional[Shape] = None
-    shapes: list[Shape] = []
+    shape: Optional[Shape] = doc(None, 'The shape, without the batch dimension; "None" for any size.', [784])
+    shapes: list[Shape] = doc([], "Several accepted shapes instead of one.", [[784], [28, 28], [28, 28, 1]])
 
     @model_validator(mode="after")
     def _one_form(self) -> "InputShapeCheck":
@@ -192,7 +209,7 @@ class OutputShapeCheck(CheckBase):
     """The model's output shape, without the batch dimension: `shape = [10]`."""
 
     kind: Literal["output_shape"]
-    shape: Shape
+    shape: Shape = doc(text="The shape, without the batch dimension (one unit per class).", example=[10])
 
     @property
     def accepted(self) -> list[list[Optional[int]]]:
@@ -200,19 +217,27 @@ class OutputShapeCheck(CheckBase):
 
 
 class OutputActivationCheck(CheckBase):
+    """The last layer's activation."""
+
     kind: Literal["output_activation"]
-    activation: str
+    activation: str = doc(text="Keras activation name.", example="softmax")
 
 
 class TotalParamsCheck(Bounds):
+    """The model's parameter count (exact, min, max)."""
+
     kind: Literal["total_params"]
 
 
 class TrainableParamsCheck(Bounds):
+    """The trainable parameter count."""
+
     kind: Literal["trainable_params"]
 
 
 class NonTrainableParamsCheck(Bounds):
+    """The non-trainable parameter count (frozen layers, BatchNormalization statistics)."""
+
     kind: Literal["non_trainable_params"]
 
 
@@ -220,15 +245,16 @@ class LayerCountCheck(Bounds):
     """At least/most/exactly N layers of a class (e.g. at least two Conv2D)."""
 
     kind: Literal["layer_count"]
-    layer: str
+    layer: str = doc(text="Keras layer class to count.", example="Conv2D")
 
 
 class FrozenBackboneCheck(CheckBase):
     """Every layer of a pretrained sub-model is frozen, and the trainable part is small."""
 
     kind: Literal["frozen_backbone"]
-    backbone: Optional[str] = None  # name prefix of the sub-model; None: the first nested model
-    max_trainable_params: Optional[int] = Field(default=None, ge=0)
+    backbone: Optional[str] = doc(None, "Name prefix of the pretrained sub-model; unset: the first nested model.",
+                                  "mobilenetv2")
+    max_trainable_params: Optional[int] = doc(None, "At most this many trainable parameters in all.", 20000, ge=0)
 
 
 class DiffersFromBaselineCheck(CheckBase):
@@ -241,8 +267,10 @@ class MinAccuracyCheck(CheckBase):
     """Accuracy on the held-out test set, computed by the trusted parent."""
 
     kind: Literal["min_accuracy"]
-    min: float = Field(gt=0, le=1)
-    artifact: str = "model.keras"
+    min: float = doc(text="The bar: accuracy on the held-out test set (0-1). `tutor author check --train` "
+                     "proves the reference solution reaches it.", example=0.85, gt=0, le=1)
+    artifact: str = doc("model.keras", "The trained model file graded (opened in safe mode, no student code).",
+                        "model.keras")
 
 
 ScriptRequirement = Literal[
@@ -265,8 +293,11 @@ class ScriptCheck(CheckBase):
     """Reads a script's syntax tree (never runs it) for the structure a task asks for."""
 
     kind: Literal["script"]
-    file: str
-    requires: list[ScriptRequirement]
+    file: str = doc(text="The script, in the submission.", example="train.py")
+    requires: list[ScriptRequirement] = doc(
+        text="What the script must do: loads_data_from_path (reads a staged file, no download), "
+        "defines_model, compiles, trains (fit), evaluates, prints_accuracy, no_notebook_leftovers "
+        "(!pip, %magic, display()).", example=["defines_model", "compiles", "trains", "evaluates"])
     partial_credit: bool = PARTIAL
 
 
@@ -277,21 +308,22 @@ class LogCheck(CheckBase):
     """Parses saved stdout/stderr logs (Keras progress bars and TensorFlow noise included)."""
 
     kind: Literal["log"]
-    stdout: str  # glob, e.g. "*.out" or "run.out"
-    stderr: Optional[str] = None
-    requires: list[LogRequirement]
-    min_accuracy: Optional[float] = Field(default=None, gt=0, le=1)
+    stdout: str = doc(text="The job's standard output (a name or glob).", example="*.out")
+    stderr: Optional[str] = doc(None, "Its standard error (a name or glob).", "*.err")
+    requires: list[LogRequirement] = doc(text="What the logs must show: both_logs, epoch_times, test_accuracy, "
+                                         "gpu_used, tf_version.", example=["both_logs", "test_accuracy"])
+    min_accuracy: Optional[float] = doc(None, "The test accuracy the log must report, at least.", 0.9, gt=0, le=1)
 
 
 class JobScriptCheck(CheckBase):
     """The job script's #SBATCH directives fit what the exercise asks for."""
 
     kind: Literal["job_script"]
-    file: str
-    nodes: Optional[int] = None
-    gpus: Optional[int] = None
-    max_time: Optional[str] = None
-    runs: Optional[str] = None  # the script the job must run, e.g. "MNIST.py"
+    file: str = doc(text="The job script.", example="MNIST.slurm")
+    nodes: Optional[int] = doc(None, "The --nodes it must ask for.", 1)
+    gpus: Optional[int] = doc(None, "The GPUs it must ask for.", 1)
+    max_time: Optional[str] = doc(None, "The most --time it may ask for.", "00:30:00")
+    runs: Optional[str] = doc(None, "The script the job must run.", "MNIST.py")
 
 
 class FilesExistCheck(CheckBase):
@@ -299,7 +331,7 @@ class FilesExistCheck(CheckBase):
     more than headings)."""
 
     kind: Literal["files_exist"]
-    files: list[str]
+    files: list[str] = doc(text="File names or globs.", example=["NOTES.md", "*.png"])
     partial_credit: bool = PARTIAL
 
 
@@ -327,7 +359,7 @@ class AugmentationCheck(CheckBase):
     augmentation layers, a `tf.data` map or an image generator in `files` (read by AST)."""
 
     kind: Literal["augmentation"]
-    files: list[str] = ["model.py"]
+    files: list[str] = doc(["model.py"], "Files read for augmentation code.", ["model.py", "data.py"])
 
 
 class TrainableLayersCheck(CheckBase):
@@ -336,10 +368,11 @@ class TrainableLayersCheck(CheckBase):
     model.keras is answered from `source` (it must set `.trainable = True`, read by AST)."""
 
     kind: Literal["trainable_layers"]
-    artifact: str = "model.keras"
-    backbone: Optional[str] = None  # name prefix of the sub-model; None: the first nested model
-    backbone_trains: Literal["none", "some"]
-    source: Optional[str] = None
+    artifact: str = doc("model.keras", "The trained model file looked at.", "finetuned.keras")
+    backbone: Optional[str] = doc(None, "Name prefix of the sub-model; unset: the first nested model.", "mobilenetv2")
+    backbone_trains: Literal["none", "some"] = doc(text="none: all frozen; some: partly or fully unfrozen.",
+                                                   example="some")
+    source: Optional[str] = doc(None, "Script answering for the artifact under `tutor check`.", "finetune.py")
 
 
 class WeightedLayersCheck(Bounds):
@@ -352,33 +385,33 @@ class NoPretrainedWeightsCheck(CheckBase):
     """Trained from scratch: no `weights=` other than None, no `load_weights()` (AST of files)."""
 
     kind: Literal["no_pretrained_weights"]
-    files: list[str] = ["model.py"]
+    files: list[str] = doc(["model.py"], "Files read.", ["model.py"])
 
 
 class CompileSettingsCheck(CheckBase):
     """The optimizer and loss given to `compile()` (summary's optimizer config, else AST)."""
 
     kind: Literal["compile_settings"]
-    file: str = "model.py"
-    optimizer: Optional[str] = None  # e.g. "adam"
-    loss: Optional[str] = None  # e.g. "categorical_crossentropy"
+    file: str = doc("model.py", "File read when the model summary does not say.", "model.py")
+    optimizer: Optional[str] = doc(None, "Optimizer name (lower case).", "adam")
+    loss: Optional[str] = doc(None, "Loss name.", "categorical_crossentropy")
 
 
 class LrScheduleCheck(CheckBase):
     """A learning-rate schedule (Keras schedule or LR callback), or a Lookahead optimiser."""
 
     kind: Literal["lr_schedule"]
-    files: list[str] = ["model.py"]
-    allow_lookahead: bool = True
+    files: list[str] = doc(["model.py"], "Files read.", ["model.py"])
+    allow_lookahead: bool = doc(True, "Whether a Lookahead optimiser counts.", False)
 
 
 class MarkdownSectionsCheck(CheckBase):
     """A Markdown report has every required section (heading), each with some words in it."""
 
     kind: Literal["markdown_sections"]
-    file: str
-    sections: list[str] = Field(min_length=1)  # heading texts, matched case-insensitively
-    min_words: int = Field(default=20, ge=0)
+    file: str = doc(text="The Markdown file.", example="REPORT.md")
+    sections: list[str] = doc(text="Heading texts (case-insensitive).", example=["Method", "Results"], min_length=1)
+    min_words: int = doc(20, "Words each section needs.", 50, ge=0)
     partial_credit: bool = PARTIAL
 
 
@@ -386,35 +419,36 @@ class HardwareReportCheck(CheckBase):
     """The hardware report collected inside the job (GPU and CPU model, count, memory, clock)."""
 
     kind: Literal["hardware_report"]
-    file: str = "hardware.json"
-    require_gpu: bool = True
+    file: str = doc("hardware.json", "The report the collector job wrote.", "hardware.json")
+    require_gpu: bool = doc(True, "Whether a GPU must be recorded.", False)
 
 
 class HistoryPlotCheck(CheckBase):
     """A PNG plot of the training history, and (optionally) a run record with validation history."""
 
     kind: Literal["history_plot"]
-    file: str = "history.png"
-    min_width: int = Field(default=200, gt=0)
-    min_height: int = Field(default=150, gt=0)
-    record: Optional[str] = "train.json"
+    file: str = doc("history.png", "The PNG plot.", "history.png")
+    min_width: int = doc(200, "Minimum width in pixels.", 400, gt=0)
+    min_height: int = doc(150, "Minimum height in pixels.", 300, gt=0)
+    record: Optional[str] = doc("train.json", "Run record that must have validation history (unset: none).", "train.json")
 
 
 class OverfittingCheck(CheckBase):
     """Training accuracy (run record) above test accuracy by at least `min_gap` (grade only)."""
 
     kind: Literal["overfitting"]
-    record: str = "train.json"
-    min_gap: float = Field(default=0.05, gt=0, lt=1)
+    record: str = doc("train.json", "The run record (written by tutor train).", "train.json")
+    min_gap: float = doc(0.05, "Training minus test accuracy, at least.", 0.1, gt=0, lt=1)
 
 
 class ComparisonTableCheck(CheckBase):
     """A comparison table written by `tutor compare` from the recorded runs of `runs`."""
 
     kind: Literal["comparison_table"]
-    file: str = "COMPARISON.md"
-    runs: list[str] = Field(min_length=1)  # task ids whose recorded runs the table must list
-    min_rows: int = Field(default=2, ge=1)
+    file: str = doc("COMPARISON.md", "The table file.", "COMPARISON.md")
+    runs: list[str] = doc(text="Task ids whose recorded runs the table must list.", example=["a1.1", "a1.2"],
+                          min_length=1)
+    min_rows: int = doc(2, "Rows the table needs.", 3, ge=1)
 
 
 Check = Annotated[
@@ -473,24 +507,33 @@ STRUCTURAL_KINDS = frozenset(
 class Exercise(Strict):
     """One task: the whole of an `exercise.toml`."""
 
-    id: str
-    title: str
-    pack: str = "book"
-    chapter: int = Field(ge=0)
-    order: int = Field(ge=0)
-    kind: ExerciseKind
-    summary: str
-    needs_gpu: bool = False
-    dataset: Optional[DatasetSpec] = None
-    files: list[str] = []  # what the student writes (and hands in)
-    artifacts: list[str] = []  # what training produces (and is handed in)
-    recipe: Optional[Recipe] = None
-    resources: Optional[Resources] = None
-    checks: list[Check] = []
-    hints: list[str] = []
-    baseline: Optional[Baseline] = None
-    # Weights the task needs staged offline, by data-layer name (e.g. "mobilenet_v2_96_no_top").
-    weights: list[str] = []
+    id: str = doc(text="The task id, the same as its folder's name: letters then a number (task8.1, fm1, a2.1.3).",
+                  example="fm1")
+    title: str = doc(text="One line, shown in `tutor list`.", example="A dense classifier for Fashion-MNIST")
+    pack: str = doc("book", "The pack it belongs to: filled in from the pack folder it is in; set it only to "
+                    "put the task in another pack.", "fashion")
+    chapter: int = doc(text="Chapter (or week) it is listed under; the pack's [chapters] names it.", example=1, ge=0)
+    order: int = doc(text="Its place within the chapter.", example=1, ge=0)
+    kind: ExerciseKind = doc(
+        text="model: model.py with build_model() returning a compiled Keras model, graded on the trained "
+        "model.keras; script: a script graded by reading it (never run); job: graded from its job script and "
+        "logs; guide: no grading, the student confirms with `tutor done`.", example="model")
+    summary: str = doc(text="A sentence or two on what the task asks (shown by `tutor show`).",
+                       example="Build a dense network that classifies Fashion-MNIST.")
+    needs_gpu: bool = doc(False, "Train on a GPU node (`tutor submit`) rather than `tutor train` on a CPU.", True)
+    dataset: Optional[DatasetSpec] = doc(None, "[dataset]: what a model task trains and is graded on.")
+    files: list[str] = doc([], "What the student writes and hands in (a model task: model.py first).",
+                           ["model.py", "NOTES.md"])
+    artifacts: list[str] = doc([], "What training produces and is handed in.", ["model.keras", "train.json"])
+    recipe: Optional[Recipe] = doc(None, "[recipe]: how a model task is trained (required for model tasks).")
+    resources: Optional[Resources] = doc(None, "[resources]: the SLURM job (required when needs_gpu = true).")
+    checks: list[Check] = doc([], "[[checks]]: one table per check, in the order reports show them.")
+    hints: list[str] = doc([], "Hints `tutor hint` reveals one at a time (a gradable task needs three or more).",
+                           ["Flatten the 28x28 images, or take shape (784,).", "Two Dense layers are enough.",
+                            "Compile with the loss the recipe's labels need."])
+    baseline: Optional[Baseline] = doc(None, "[baseline]: the published reference the task is compared with.")
+    weights: list[str] = doc([], "Pretrained weights the task needs staged offline (data-layer names).",
+                             ["mobilenet_v2_96_no_top"])
 
     @field_validator("id")
     @classmethod

@@ -35,26 +35,37 @@ PLACEHOLDER = re.compile(r"<[A-Za-z_][A-Za-z0-9_ -]*>")
 class ClusterProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    description: str = ""
-    account: Optional[str] = None
-    partition: Optional[str] = None
-    qos: Optional[str] = None
-    gpu_request: str = "--gres gpu:{gpus}"  # how this site asks for N GPUs
-    gpus_per_job: Optional[int] = Field(default=None, ge=1)  # GPUs a GPU task's job asks for (default: the task's)
-    cpus_per_task: Optional[int] = Field(default=None, gt=0)  # site override of the exercise's
-    max_cpus_per_task: Optional[int] = Field(default=None, gt=0)  # known limits, checked before sbatch
-    max_gpus: Optional[int] = Field(default=None, ge=0)
-    mem: Optional[str] = None  # e.g. "16G"
-    time: Optional[str] = None  # site override of the exercise's default time
-    max_time: Optional[str] = None  # the QOS wall-time limit, if known
-    modules: list[str] = []
-    purge_modules: bool = False
-    container: Optional[str] = None
-    launcher: str = "python"  # may use {container}
-    setup: list[str] = []  # shell lines run before the launcher (e.g. exports)
-    extra_directives: list[str] = []  # e.g. ["--constraint=highmem"], rendered as #SBATCH lines
-    source: Optional[Path] = None  # the file it was read from (filled by the loader)
+    name: str = Field(description="The profile's name: its file name (NAME.toml); filled in by tutor.", examples=["site"])
+    description: str = Field("", description="A line about the cluster.", examples=["Our A100 nodes, Apptainer"])
+    account: Optional[str] = Field(None, description="#SBATCH --account (your project's group).", examples=["dl01"])
+    partition: Optional[str] = Field(None, description="#SBATCH --partition.", examples=["gpu"])
+    qos: Optional[str] = Field(None, description="#SBATCH --qos.", examples=["acc_debug"])
+    gpu_request: str = Field("--gres gpu:{gpus}", description="How this site asks for N GPUs; must contain {gpus}.",
+                             examples=["--gpus={gpus}"])
+    gpus_per_job: Optional[int] = Field(None, ge=1, description="GPUs a GPU task's job asks for (unset: the "
+                                        "task's [resources] gpus).", examples=[1])
+    cpus_per_task: Optional[int] = Field(None, gt=0, description="#SBATCH --cpus-per-task, overriding the task's.",
+                                         examples=[16])
+    max_cpus_per_task: Optional[int] = Field(None, gt=0, description="A node's CPUs: more is refused before sbatch.",
+                                             examples=[64])
+    max_gpus: Optional[int] = Field(None, ge=0, description="A node's GPUs: more is refused before sbatch.", examples=[4])
+    mem: Optional[str] = Field(None, description="#SBATCH --mem.", examples=["32G"])
+    time: Optional[str] = Field(None, description="Wall time overriding the task's default ([D-]HH:MM:SS).",
+                                examples=["00:30:00"])
+    max_time: Optional[str] = Field(None, description="The QOS wall-time limit, checked before sbatch.",
+                                    examples=["02:00:00"])
+    modules: list[str] = Field([], description="`module load` lines, in order.", examples=[["apptainer"]])
+    purge_modules: bool = Field(False, description="`module purge` first.", examples=[True])
+    container: Optional[str] = Field(None, description="The image the job runs in; the launcher names it as {container}.",
+                                     examples=["/apps/containers/tensorflow-2.16.sif"])
+    launcher: str = Field("python", description="The command that runs Python; the job line is `<launcher> "
+                          "tutor_runner.py ...`. It must end in python/python3 and, with a container, be "
+                          "`apptainer exec --nv {container} python` (or singularity).",
+                          examples=["apptainer exec --nv {container} python"])
+    setup: list[str] = Field([], description="Shell lines run before the launcher.", examples=[["export TF_CPP_MIN_LOG_LEVEL=2"]])
+    extra_directives: list[str] = Field([], description="More #SBATCH options, as sbatch takes them.",
+                                        examples=[["--constraint=a100"]])
+    source: Optional[Path] = Field(None, description="The file it was read from (filled by the loader).")
 
     @field_validator("time", "max_time")
     @classmethod

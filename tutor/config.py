@@ -30,21 +30,42 @@ class ConfigError(Exception):
 class CourseConfig(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid", env_prefix="TUTOR_")
 
-    course: str = "Deep learning on HPC"
-    data_dir: Optional[Path] = None
-    workspace_root: Path = Field(default_factory=lambda: Path.home() / "tutor-work")
-    profile: str = "local"
-    allow_downloads: bool = False
-    exercise_dirs: list[Path] = []
-    packs: Optional[list[str]] = None  # None: every shipped pack
-    profiles_dir: Optional[Path] = None  # a site's own cluster profiles (*.toml)
-    handin_dir: Optional[Path] = None
-    deadlines: dict[str, datetime] = {}
-    max_handin_mb: int = Field(default=200, gt=0)
-    handin_group: Optional[str] = None  # the instructors' Unix group (tutor course init)
-    handin_students: Optional[str] = None  # the students' Unix group, if the course has one
+    course: str = Field("Deep learning on HPC", description="The course's name.", examples=["DL on HPC 2026"])
+    data_dir: Optional[Path] = Field(None, description="Where datasets and weights are staged (`tutor data stage`).",
+                                     examples=["/gpfs/scratch/dl01/tutor-data"])
+    workspace_root: Path = Field(default_factory=lambda: Path.home() / "tutor-work",
+                                 description="Where `tutor start` makes each student's task folders (default ~/tutor-work).",
+                                 examples=["~/tutor-work"])
+    profile: str = Field("local", description="The cluster profile jobs use (a shipped one or NAME.toml in profiles_dir).",
+                         examples=["site"])
+    allow_downloads: bool = Field(False, description="Whether missing datasets may be downloaded (compute nodes "
+                                  "usually have no internet).", examples=[True])
+    exercise_dirs: list[Path] = Field([], description="Folders with your own packs: a pack folder (with pack.toml), "
+                                      "or a folder of pack folders. Relative to this file.", examples=[["packs"]])
+    packs: Optional[list[str]] = Field(None, description="The packs the course shows, by pack id (pack.toml `id`); "
+                                       "unset: every pack found.", examples=[["book", "fashion"]])
+    profiles_dir: Optional[Path] = Field(None, description="A folder of the site's cluster profiles (NAME.toml).",
+                                         examples=["profiles"])
+    handin_dir: Optional[Path] = Field(None, description="The hand-in area (set by `tutor course init`).",
+                                       examples=["/gpfs/projects/dl01/handin"])
+    deadlines: dict[str, datetime] = Field({}, description="[deadlines]: task id = a TOML date-time with its offset; "
+                                           "shown in `tutor list`/`tutor show`, used by `tutor collect` and the "
+                                           "late penalty.", examples=[{"fm1": "2026-12-01T23:59:00+01:00"}])
+    late_penalty_per_day: float = Field(0.0, ge=0, le=1, description="Share of the score a hand-in loses per "
+                                        "started day late (gradebook `final_score`, from `tutor collect`'s times).",
+                                        examples=[0.1])
+    late_penalty_max: float = Field(1.0, ge=0, le=1, description="The most a late hand-in can lose.", examples=[0.5])
+    solutions_dir: Optional[Path] = Field(None, description="The reference solutions (`solutions/<task>/`) "
+                                          "`tutor author check` uses; never give it to students.",
+                                          examples=["solutions"])
+    max_handin_mb: int = Field(default=200, gt=0, description="The largest hand-in `tutor handin` accepts.",
+                               examples=[500])
+    handin_group: Optional[str] = Field(None, description="The instructors' Unix group (tutor course init).",
+                                        examples=["dl01-staff"])
+    handin_students: Optional[str] = Field(None, description="The students' Unix group, if the course has one.",
+                                           examples=["dl01"])
 
-    @field_validator("data_dir", "workspace_root", "profiles_dir", "handin_dir")
+    @field_validator("data_dir", "workspace_root", "profiles_dir", "handin_dir", "solutions_dir")
     @classmethod
     def _expand(cls, value: Optional[Path]) -> Optional[Path]:
         return value.expanduser() if value is not None else None
@@ -120,7 +141,7 @@ def load_config_file(path: Optional[Path]) -> CourseConfig:
     if path is not None:
         base = path.parent
         updates = {}
-        for name in ("data_dir", "workspace_root", "profiles_dir", "handin_dir"):
+        for name in ("data_dir", "workspace_root", "profiles_dir", "handin_dir", "solutions_dir"):
             value = getattr(config, name)
             if value is not None and not value.is_absolute() and name in raw:
                 updates[name] = (base / value).resolve()

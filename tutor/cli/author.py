@@ -77,6 +77,22 @@ def judge(task: "Task", solutions: Path, grader) -> Verdict:
     return Verdict(task.id, starter_status, solution_status, problems)
 
 
+@author_app.command("docs")
+def docs(
+    write: bool = typer.Option(False, "--write", help="Rewrite docs/authoring.md in the source tree."),
+) -> None:
+    """Print the authoring reference: every file, field and check kind (docs/authoring.md)."""
+    import sys
+
+    from tutor.authoring.reference import render, write as write_doc
+    from tutor.cli.output import out
+
+    if write:
+        out.print(f"wrote {write_doc()}", markup=False)
+        return
+    sys.stdout.write(render())
+
+
 @author_app.command("check")
 def check(
     tasks: Optional[list[str]] = typer.Argument(None, help="Tasks to check (default: every gradable task)."),
