@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= $(if $(TUTOR_DATA_DIR),$(TUTOR_DATA_DIR),$(abspath ../shared/data))
 APT_PACKAGES := tmux slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
 
-.PHONY: venv demo test test-fast deb bench clean
+.PHONY: venv demo test test-fast deb bench clean class-install
 
 $(BIN)/tutor: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -52,6 +52,26 @@ test-fast: venv
 
 bench: venv
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python bench/run_all.py
+
+# A class install: tutor in one shared prefix that every student can run (README: "Class
+# install"). The base Python must be readable by all (a venv links to it): the system
+# python3 by default, never one under a private home such as /root/.pyenv.
+CLASS_PREFIX ?= /opt/tutor
+CLASS_PYTHON ?= /usr/bin/python3
+CLASS_EXTRAS ?= tf
+class-install:
+	@py=$$(readlink -f "$(CLASS_PYTHON)") && test -x "$$py" || { echo "class-install: no Python at $(CLASS_PYTHON); set CLASS_PYTHON=/path/to/python3 (>=3.10, readable by all)"; exit 2; }
+	@"$(CLASS_PYTHON)" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' || { echo "class-install: $(CLASS_PYTHON) is older than 3.10 or lacks venv/ensurepip (Debian: apt-get install python3-venv)"; exit 2; }
+	@py=$$(readlink -f "$(CLASS_PYTHON)"); d=$$py; while [ "$$d" != / ]; do \
+	  if [ -d "$$d" ] && [ "$$(stat -c %A "$$d" | cut -c10)" != x ] && [ "$$(stat -c %A "$$d" | cut -c10)" != t ]; then \
+	    echo "class-install: $$d is not traversable by other users, so students could not run $$py: install a Python under /opt or /usr/local (or set CLASS_PYTHON)"; exit 2; fi; \
+	  d=$$(dirname "$$d"); done
+	umask 022 && "$(CLASS_PYTHON)" -m venv --clear "$(CLASS_PREFIX)"
+	umask 022 && "$(CLASS_PREFIX)/bin/pip" install -q --disable-pip-version-check --upgrade pip
+	umask 022 && "$(CLASS_PREFIX)/bin/pip" install -q --disable-pip-version-check --no-cache-dir ".[$(CLASS_EXTRAS)]"
+	chmod -R a+rX,go-w "$(CLASS_PREFIX)"
+	"$(CLASS_PREFIX)/bin/tutor" --help >/dev/null
+	@echo "Installed tutor in $(CLASS_PREFIX): students run $(CLASS_PREFIX)/bin/tutor (or add $(CLASS_PREFIX)/bin to PATH)"
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

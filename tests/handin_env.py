@@ -63,6 +63,18 @@ def write_pack(root: Path) -> Path:
     return pack
 
 
+def folder_of(area: Path, name: str) -> Path:
+    """A student's folder in the area (`NAME~random`, or a plain `NAME`), looked up as root;
+    `area/NAME` when they have none yet."""
+    try:
+        entries = sorted(os.listdir(area))
+    except FileNotFoundError:
+        return area / name
+    owned = [e for e in entries if (e == name or e.startswith(name + "~"))
+             and pwd.getpwuid(os.lstat(area / e).st_uid).pw_name == name]
+    return area / owned[0] if owned else area / name
+
+
 def write_submission(folder: Path, answer: str = "print(42)\n", logs: int = 2) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "answer.py").write_text(answer)

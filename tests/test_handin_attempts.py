@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI, REPO, run_tutor
-from tests.handin_env import write_pack, write_submission
+from tests.handin_env import folder_of, write_pack, write_submission
 from tutor.config import load_config_file
 from tutor.errors import UserError
 
@@ -34,7 +34,7 @@ def course(isolated_home, tmp_path):
 
 
 def attempts(area: Path, task: str = "hand9.1") -> list[str]:
-    folder = area / "root" / task
+    folder = folder_of(area, "root") / task
     return sorted(os.listdir(folder)) if folder.exists() else []
 
 
@@ -81,7 +81,7 @@ def test_missing_files_and_failing_required_checks_refuse_unless_anyway(course, 
     done = run_tutor("handin", "hand9.1", "--path", str(sub), "--anyway")
     assert done.returncode == 0, done.stderr
     assert "attempt 1" in done.stdout and "with failing checks (--anyway): answer-present" in done.stdout
-    manifest = json.loads((course / "root" / "hand9.1" / "attempt-001" / "manifest.json").read_text())
+    manifest = json.loads((folder_of(course, "root") / "hand9.1" / "attempt-001" / "manifest.json").read_text())
     assert manifest["anyway"] is True
     assert manifest["check"]["failed_required"][0].startswith("answer-present")
     empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # SHA-256 of b""
@@ -143,7 +143,7 @@ def test_a_real_full_disk_ends_in_one_line_and_leaves_nothing(isolated_home, tmp
         assert done.returncode == 2
         assert one_line(done.stderr).startswith("tutor: the hand-in area is full (No space left on device)")
         assert len(done.stderr.strip().splitlines()) == 1
-        assert sorted(os.listdir(area / "root" / "hand9.1")) == [".handin.lock"]
+        assert sorted(os.listdir(folder_of(area, "root") / "hand9.1")) == [".handin.lock"]
         assert "No attempts yet" in run_tutor("handin", "--list").stdout
     finally:
         subprocess.run(["umount", str(mount)], capture_output=True)
@@ -156,13 +156,13 @@ def test_sigkill_in_the_middle_of_a_copy_leaves_no_attempt(course, tmp_path):
     with open(sub / "run.2.out", "wb") as handle:  # big enough that the copy takes a while
         for _ in range(120):
             handle.write(os.urandom(1 << 20))
-    task_dir = course / "root" / "hand9.1"
     exe = Path(REPO / ".venv" / "bin" / "tutor")
     proc = subprocess.Popen([str(exe if exe.exists() else shutil.which("tutor")), "handin", "hand9.1",
                              "--path", str(sub)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     caught = None
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
+        task_dir = folder_of(course, "root") / "hand9.1"  # the folder is named at the first hand-in
         if task_dir.is_dir():
             caught = next((n for n in os.listdir(task_dir) if n.startswith(".incoming-")), None)
             if caught:
@@ -228,7 +228,7 @@ def test_lateness_comes_from_the_filesystem_not_the_students_clock(course, tmp_p
     result = _hand_in_inproc(tmp_path)
     assert result.written.manifest.created_at < real.now(timezone.utc) - timedelta(days=2)
     deadline = real.now(timezone.utc) - timedelta(days=1)
-    views, _ = read_attempts(course / "root" / "hand9.1", os.geteuid())
+    views, _ = read_attempts(folder_of(course, "root") / "hand9.1", os.geteuid())
     assert verdict(views[0].counted_at, deadline).startswith("LATE by")
     assert any("later than the manifest's time" in p for p in views[0].problems)
 
@@ -248,7 +248,7 @@ def test_collect_is_not_stalled_by_a_fifo_or_fed_a_grown_file(course, tmp_path):
     much bigger file gets a flagged row; collect neither hangs nor copies the impostor."""
     sub = write_submission(tmp_path / "sub")
     assert run_tutor("handin", "hand9.1", "--path", str(sub)).returncode == 0
-    attempt = course / "root" / "hand9.1" / "attempt-001"
+    attempt = folder_of(course, "root") / "hand9.1" / "attempt-001"
     os.chmod(attempt, 0o750)
     (attempt / "answer.py").unlink()
     os.mkfifo(attempt / "answer.py")

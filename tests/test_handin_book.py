@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from exercises.catalog import load_catalog
+from tests.handin_env import folder_of
 from tests.conftest import REPO, run_tutor
 
 
@@ -33,13 +34,13 @@ def test_book_task_is_checked_before_hand_in(isolated_home, tmp_path):
     refused = run_tutor("handin", "task8.1", "--path", str(starter))
     assert refused.returncode == 2, refused.stdout
     assert "required checks fail" in refused.stderr and "changed:" in refused.stderr
-    assert not (area / "root" / "task8.1").exists() or not [
-        n for n in os.listdir(area / "root" / "task8.1") if n.startswith("attempt-")]
+    assert not (folder_of(area, "root") / "task8.1").exists() or not [
+        n for n in os.listdir(folder_of(area, "root") / "task8.1") if n.startswith("attempt-")]
 
     done = run_tutor("handin", "task8.1", "--path", str(tmp_path / "solution"))
     assert done.returncode == 0, done.stderr
     assert "attempt 1" in done.stdout and "no deadline set" in done.stdout
-    attempt = area / "root" / "task8.1" / "attempt-001"
+    attempt = folder_of(area, "root") / "task8.1" / "attempt-001"
     manifest = json.loads((attempt / "manifest.json").read_text())
     assert sorted(f["path"] for f in manifest["files"]) == ["NOTES.md", "model.keras", "model.py", "train.json"]
     assert manifest["check"]["status"] == "passed" and manifest["check"]["failed_required"] == []

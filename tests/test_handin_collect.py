@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -12,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import run_tutor
-from tests.handin_env import Course
+from tests.handin_env import Course, folder_of
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +75,8 @@ def test_collect_latest_and_latest_on_time_into_the_batch_layout(course):
     assert (out / s2.name / "answer.py").read_text() == "print('s2 second')\n"
     report = json.loads((out / ".collect.json").read_text())
     row = next(r for r in report["rows"] if r["student"] == s2.name)
-    assert row["late_by_s"] > 0 and row["attempt"] == 2 and row["check_status"] == "passed"
+    assert row["late_by_s"] > 0 and row["attempt"] == 2 and row["claimed_check"] == "passed"
+    assert row["complete"] is True and row["missing"] == []
     assert len(row["receipt"]) == 12 and row["receipt"] in late.stdout  # the student's receipt
 
     on_time = collect(course, "hand9.1", "--out", str(course.instructor.home / "on-time"), "--on-time")
@@ -91,13 +94,10 @@ def test_collect_latest_and_latest_on_time_into_the_batch_layout(course):
         graded = {row["student"]: row["status"] for row in csv.DictReader(handle)}
     assert graded == {s1.name: "passed", s2.name: "passed"}
 
-    # Collecting again into the same folder refreshes it; a foreign folder is not overwritten.
+    # collect only writes into a new folder of its own: never an existing one, even its own.
     again = collect(course, "hand9.1", "--out", str(out))
-    assert again.returncode == 0
-    foreign = course.instructor.home / "notes"
-    course.py_as(course.instructor, f"import os; os.makedirs({str(foreign / 'keep')!r}); print('{{}}')")
-    refused = collect(course, "hand9.1", "--out", str(foreign))
-    assert refused.returncode == 2 and "not empty" in refused.stderr
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700 and os.stat(out).st_uid == course.instructor.uid
 
 
 def test_changes_after_hand_in_are_reported_and_links_never_followed(course):
@@ -105,8 +105,8 @@ def test_changes_after_hand_in_are_reported_and_links_never_followed(course):
     for who in (s1, s2, s4):
         hand_in(course, who, "hand9.2", f"print('{who.name} honest')\n")
     set_deadline_now(course, "hand9.2")
-    a1 = f"{course.area}/{s1.name}/hand9.2/attempt-001"
-    a2 = f"{course.area}/{s2.name}/hand9.2/attempt-001"
+    a1 = f"{folder_of(course.area, s1.name)}/hand9.2/attempt-001"
+    a2 = f"{folder_of(course.area, s2.name)}/hand9.2/attempt-001"
     # s1 makes a file writable and edits it in place (same size, other bytes).
     course.py_as(s1, f"import os; os.chmod('{a1}/answer.py', 0o640); "
                      f"open('{a1}/answer.py', 'r+b').write(b'#'); print('{{}}')")
@@ -135,13 +135,14 @@ print('{{}}')
     course.py_as(s2, forge)
     # s3 points their task folder at s1's (readable only by the instructors).
     course.py_as(s3, f"import os; os.umask(0o027); os.mkdir('{course.area}/{s3.name}'); "
-                     f"os.symlink('{course.area}/{s1.name}/hand9.2', '{course.area}/{s3.name}/hand9.2'); print('{{}}')")
+                     f"os.symlink('{folder_of(course.area, s1.name)}/hand9.2', '{course.area}/{s3.name}/hand9.2'); print('{{}}')")
     # s4 renames their attempt and opens their folder to everyone; s2 shares theirs with s1.
-    course.py_as(s4, f"import os; d = '{course.area}/{s4.name}/hand9.2'; "
+    f4, f2 = folder_of(course.area, s4.name), folder_of(course.area, s2.name)
+    course.py_as(s4, f"import os; d = '{f4}/hand9.2'; "
                      f"os.rename(d + '/attempt-001', d + '/attempt-002'); "
-                     f"os.chmod('{course.area}/{s4.name}', 0o755); print('{{}}')")
+                     f"os.chmod('{f4}', 0o755); print('{{}}')")
     course.py_as(s2, f"import subprocess; subprocess.run(['setfacl', '-m', 'u:{s1.name}:rx', "
-                     f"'{course.area}/{s2.name}'], check=True); print('{{}}')")
+                     f"'{f2}'], check=True); print('{{}}')")
 
     out = course.instructor.home / "hand9.2"
     done = collect(course, "hand9.2", "--out", str(out))

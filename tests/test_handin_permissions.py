@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.handin_env import Course, probe
+from tests.handin_env import Course, folder_of, probe
 
 DENIED = {"EACCES", "EPERM"}
 
@@ -40,7 +40,7 @@ def course():
 
 
 def attempt_dir(course: Course, who, task="hand9.1", n=1) -> Path:
-    return course.area / who.name / task / f"attempt-{n:03d}"
+    return folder_of(course.area, who.name) / task / f"attempt-{n:03d}"
 
 
 def test_init_makes_a_setgid_sticky_area_only_students_and_instructors_reach(course):
@@ -65,7 +65,8 @@ def test_attempts_are_sealed_and_readable_by_the_instructors_group(course):
 
     s1 = course.students[0]
     gid = grp.getgrnam(course.instructors).gr_gid
-    mine = course.area / s1.name
+    mine = folder_of(course.area, s1.name)
+    assert mine.name.startswith(s1.name + "~") and len(mine.name) == len(s1.name) + 17
     st = os.stat(mine)
     assert (st.st_uid, st.st_gid) == (s1.uid, gid)
     assert stat.S_IMODE(st.st_mode) == 0o2750
@@ -86,7 +87,7 @@ def test_another_student_can_neither_see_nor_touch_an_attempt(course):
     results = probe(
         course, s1,
         files={"their answer": theirs / "answer.py", "their manifest": theirs / "manifest.json"},
-        dirs={"the area": course.area, "their folder": course.area / s2.name,
+        dirs={"the area": course.area, "their folder": folder_of(course.area, s2.name),
               "their task": theirs.parent, "their attempt": theirs},
     )
     # Listing the area, or anything of theirs, is refused; so is every read and write.
@@ -123,7 +124,7 @@ def test_outsiders_cannot_hand_in_or_look(course):
     assert "permission denied" in done.stderr and "Traceback" not in done.stderr
     s1 = course.students[0]
     results = probe(course, out, files={"an answer": attempt_dir(course, s1) / "answer.py"},
-                    dirs={"the area": course.area, "a folder": course.area / s1.name})
+                    dirs={"the area": course.area, "a folder": folder_of(course.area, s1.name)})
     assert set(results.values()) <= DENIED | {"ENOENT"}, results
 
 
@@ -147,7 +148,7 @@ def test_the_instructors_read_everything_and_change_nothing(course):
     code = (
         "import json, os\n"
         f"area = {str(course.area)!r}\n"
-        "seen = {name: sorted(os.listdir(os.path.join(area, name, 'hand9.1')))"
+        "seen = {name.split('~')[0]: sorted(os.listdir(os.path.join(area, name, 'hand9.1')))"
         " for name in sorted(os.listdir(area)) if os.path.isdir(os.path.join(area, name))}\n"
         f"text = open({str(attempt_dir(course, s2, n=2) / 'answer.py')!r}).read()\n"
         "try:\n"
@@ -172,22 +173,23 @@ def test_doctor_tells_each_user_their_place(course):
     assert theirs[0]["level"] == "ok" and "you are an instructor" in theirs[0]["message"], theirs
 
 
-def test_a_squatted_name_is_refused_and_reported(course):
+def test_a_squatted_name_neither_blocks_nor_fools_anyone(course):
+    """A classmate who creates AREA/<s3> first (the plain name is public) stops nothing: s3's
+    folder is NAME~random, made at the first hand-in; init reports the squat, collect ignores it."""
     s1, _, s3 = course.students
     squat = course.py_as(s1, f"import os, json; os.mkdir({str(course.area / s3.name)!r}, 0o777); print('{{}}')")
     assert squat == {}
     folder = course.submission(s3, "hand9.1")
     done = course.run_as(s3, "handin", "hand9.1", "--path", str(folder))
-    assert done.returncode == 2
-    assert f"belongs to {s1.name}" in done.stderr and "Traceback" not in done.stderr
-    # Re-running init tells the instructor, who (owning the sticky area) can move it aside.
-    init = course.run_as(course.instructor, "course", "init", str(course.area), "--group", course.instructors)
-    assert init.returncode == 0
-    assert f"{course.area / s3.name} belongs to {s1.name}" in init.stderr
-    moved = course.py_as(course.instructor, (
-        f"import os; os.rename({str(course.area / s3.name)!r}, {str(course.area / ('.squatted-' + s3.name))!r});"
-        "print('{}')"))
-    assert moved == {}
-    done = course.run_as(s3, "handin", "hand9.1", "--path", str(folder))
     assert done.returncode == 0, done.stderr
     assert "attempt 1" in done.stdout
+    mine = folder_of(course.area, s3.name)
+    assert mine.name.startswith(s3.name + "~") and os.stat(mine).st_uid == s3.uid
+    # Re-running init tells the instructor, who (owning the sticky area) can move it aside.
+    init = course.run_as(course.instructor, "course", "init", str(course.area), "--group", course.instructors)
+    assert init.returncode == 0, init.stderr
+    assert f"{course.area / s3.name} belongs to {s1.name}" in init.stderr
+    # Nobody can tell from outside who handed in: the plain names say nothing.
+    s2 = course.students[1]
+    seen = course.py_as(s2, f"import os, json; print(json.dumps(os.path.exists({str(course.area / s1.name)!r})))")
+    assert seen is False

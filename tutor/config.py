@@ -3,7 +3,8 @@ which packs, whether downloads are allowed.
 
 Looked up from `$TUTOR_CONFIG`, `./tutor.toml`, the user config dir, then
 `/etc/tutor/config.toml`; the first file found wins. A bad value is reported with its file
-and field. Environment: `TUTOR_PROFILE` and `TUTOR_WORKSPACE_ROOT` override the file;
+and field. A file (or exercise/profile folder) that another user could have planted or
+changed, e.g. one in a folder students write to, is refused with the reason (tutor.trust). Environment: `TUTOR_PROFILE` and `TUTOR_WORKSPACE_ROOT` override the file;
 `TUTOR_DATA_DIR` is not a config value but the first place the data layer looks.
 """
 
@@ -19,6 +20,8 @@ from typing import Optional
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from tutor.trust import untrusted_reason
 
 APP = "tutor"
 
@@ -58,8 +61,16 @@ class CourseConfig(BaseSettings):
     solutions_dir: Optional[Path] = Field(None, description="The reference solutions (`solutions/<task>/`) "
                                           "`tutor author check` uses; never give it to students.",
                                           examples=["solutions"])
-    max_handin_mb: int = Field(default=200, gt=0, description="The largest hand-in `tutor handin` accepts.",
-                               examples=[500])
+    max_handin_mb: int = Field(default=200, gt=0, description="The largest file `tutor handin` accepts "
+                               "and `tutor collect` copies (MB).", examples=[500])
+    max_attempt_mb: int = Field(default=500, gt=0, description="All files of one attempt together (MB); "
+                                "`tutor collect` copies at most twice this per student.", examples=[1000])
+    max_files_per_pattern: int = Field(default=20, gt=0, description="Most files one declared pattern "
+                                       "(e.g. run.*.out) may bring into an attempt.", examples=[50])
+    max_attempts: int = Field(default=30, gt=0, description="Attempts per student and task; `tutor collect` "
+                              "looks at no more than this many (the newest).", examples=[50])
+    collect_max_gb: float = Field(default=20.0, gt=0, description="The most one `tutor collect` copies in "
+                                  "all (GB; also at most 90% of the free space).", examples=[100])
     handin_group: Optional[str] = Field(None, description="The instructors' Unix group (tutor course init).",
                                         examples=["dl01-staff"])
     handin_students: Optional[str] = Field(None, description="The students' Unix group, if the course has one.",
@@ -122,6 +133,9 @@ def find_config_file() -> Optional[Path]:
 def load_config_file(path: Optional[Path]) -> CourseConfig:
     raw: dict = {}
     if path is not None:
+        reason = untrusted_reason(path)
+        if reason:
+            raise ConfigError(reason)
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -150,6 +164,10 @@ def load_config_file(path: Optional[Path]) -> CourseConfig:
                 p if p.is_absolute() else (base / p).resolve() for p in config.exercise_dirs
             ]
         config = config.model_copy(update=updates)
+    for folder in [*config.exercise_dirs, *filter(None, [config.profiles_dir])]:
+        reason = untrusted_reason(folder)
+        if reason:
+            raise ConfigError(f"{path}: {reason}")
     return config
 
 

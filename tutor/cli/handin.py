@@ -43,9 +43,9 @@ def course_init(
     from tutor.config import find_config_file, load_config_file
     from tutor.context import load_context
     from tutor.errors import UserError
-    from tutor.handin.course import update_course_config
+    from tutor.handin.course import foreign_file, update_course_config
     from tutor.handin.deadlines import DeadlineError, parse_deadline, show_time
-    from tutor.handin.layout import init_area
+    from tutor.handin.layout import open_area, prepare_area
 
     parsed: dict = {}
     ctx = load_context()
@@ -60,18 +60,23 @@ def course_init(
             raise UserError(f"--deadline {task.id}: {exc}") from None
     folder = folder.expanduser().absolute()
     target = (config or find_config_file() or folder / "tutor.toml").expanduser().absolute()
+    problem = foreign_file(target)
+    if problem:
+        raise UserError(problem)
     if students is None and target.is_file():
         # Re-running init (e.g. to change a deadline) keeps the students group already set.
         existing = load_config_file(target)
         if existing.handin_dir == folder and existing.handin_students:
             students = existing.handin_students
-    report = init_area(folder, group, students)
+    # The config first, while a new area is still closed; students are let in afterwards.
+    report = prepare_area(folder, group, students)
     values: dict = {"handin_dir": str(report.path), "handin_group": group}
     if students is not None:
         values["handin_students"] = students
     if max_mb is not None:
         values["max_handin_mb"] = max_mb
     update_course_config(target, values, parsed)
+    report = open_area(report)
     verb = "Created" if report.created else "Checked and repaired"
     who = f"members of {students}" if students else "any local user"
     out.print(f"{verb} the hand-in area {report.path} (group {group}).")
@@ -164,16 +169,18 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
 
     from tutor.cli.output import out, print_json
     from tutor.handin.deadlines import show_time, verdict
-    from tutor.handin.layout import user_name
+    from tutor.handin.mine import my_folders
     from tutor.handin.reader import read_attempts
+    from tutor.handin.shown import shown as safe
     from tutor.handin.student import area_of
 
-    mine = area_of(ctx.config) / user_name()
-    tasks = [task_id] if task_id else sorted(os.listdir(mine)) if mine.is_dir() else []
+    folders = my_folders(area_of(ctx.config))
+    pairs = [(mine, tid) for mine in folders
+             for tid in ([task_id] if task_id else sorted(n for n in os.listdir(mine) if not n.startswith(".")))]
     shown, rows = 0, []
-    for tid in tasks:
+    for mine, tid in pairs:
         deadline = ctx.config.deadlines.get(tid)
-        views, odd = read_attempts(mine / tid, os.geteuid())
+        views, odd = read_attempts(mine / tid, os.geteuid(), ctx.config.max_attempts)
         for view in views:
             shown += 1
             rows.append(_attempt_json(tid, view.number, view.receipt, view.handed_in_at, view.changed_at,
@@ -181,15 +188,16 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
             if as_json:
                 continue
             if view.handed_in_at is None or view.manifest is None:
-                out.print(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}")
+                out.print(safe(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}", 4000),
+                          markup=False)
                 continue
             state = "intact" if view.intact else "CHANGED: " + "; ".join(view.problems)
-            out.print(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
-                      f"{show_time(view.handed_in_at, deadline)}  {verdict(view.counted_at, deadline)}  "
-                      f"{len(view.manifest.files)} files  {state}")
+            out.print(safe(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
+                           f"{show_time(view.handed_in_at, deadline)}  {verdict(view.counted_at, deadline)}  "
+                           f"{len(view.manifest.files)} files  {state}", 4000), markup=False)
         for line in odd:
             if not as_json:
-                out.print(f"{tid}  {line}")
+                out.print(safe(f"{tid}  {line}"), markup=False)
     if as_json:
         print_json(json.dumps(rows))
         return
@@ -199,15 +207,19 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
 
 def collect(
     task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where to put one folder per student "
-                                                               "(default: ./collected-TASK)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="A new folder to create, with one folder "
+                                                               "per student (default: ./collected-TASK)."),
     on_time: bool = typer.Option(False, "--on-time", help="Take each student's latest on-time attempt."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="Student ids, one a line (default: "
                                                                  "the course's students group)."),
+    max_gb: Optional[float] = typer.Option(None, "--max-gb", min=0.001, help="Most this collect may copy "
+                                           "in all (default: collect_max_gb in tutor.toml, 20)."),
 ) -> None:
     """Instructor: gather every student's latest attempt, verified, into the layout tutor batch reads."""
     from tutor.context import load_context
     from tutor.errors import UserError
+    from tutor.handin.attempt import declared
+    from tutor.handin.collect import Limits, TaskFiles
     from tutor.handin.collect import collect as run_collect
     from tutor.handin.deadlines import is_aware
     from tutor.handin.layout import course_umask, group_members
@@ -231,18 +243,32 @@ def collect(
     elif config.handin_students:
         names = group_members(config.handin_students)
     out = (out_dir or Path.cwd() / f"collected-{task.id}").expanduser().absolute()
+    limits = Limits(
+        file_bytes=config.max_handin_mb * 1_000_000,
+        attempt_bytes=config.max_attempt_mb * 1_000_000,
+        files_per_pattern=config.max_files_per_pattern,
+        attempts=config.max_attempts,
+        class_bytes=int((max_gb if max_gb is not None else config.collect_max_gb) * 1e9),
+    )
     with course_umask():
-        report = run_collect(config.handin_dir, task.id, out, deadline, on_time, names)
+        report = run_collect(config.handin_dir, task.id, out, deadline, on_time, names,
+                             TaskFiles(declared(task.spec)), limits)
     _show_collect(report)
     if report.flagged:
         raise typer.Exit(1)
 
 
 def _show_collect(report) -> None:
+    """The collect table. Every name and problem comes from students' folders: printed as
+    data (markup off, control characters escaped), a bounded number of lines."""
     from datetime import timedelta
 
-    from tutor.cli.output import out, warn
+    from tutor.cli.output import err, out
     from tutor.handin.deadlines import human_delta, show_time
+    from tutor.handin.shown import shown
+
+    def say(text: str, limit: int = 2000) -> None:
+        out.print(shown(text, limit), markup=False, highlight=False)
 
     for row in report.rows:
         if row.status != "collected":
@@ -255,20 +281,23 @@ def _show_collect(report) -> None:
             timing = "on time"
         if row.changed_at is not None:
             timing += f" (counted from a change at {show_time(row.changed_at, report.deadline)})"
-        check = f"check {row.check_status}" + (" (--anyway)" if row.anyway else "")
-        notes = "CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {len(row.files)} files"
-        out.print(f"{row.student}  attempt {row.attempt} of {row.attempts}  receipt {row.receipt}  "
-                  f"{show_time(row.handed_in_at, report.deadline)}  {timing}  {check}  {notes}")
+        check = f"student's check: {row.claimed_check}" + (" (--anyway)" if row.anyway else "")
+        files = f"{len(row.files)} files" + ("" if row.complete else f", INCOMPLETE: missing {', '.join(row.missing)}")
+        notes = f"{files}; CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {files}"
+        say(f"{row.student}  attempt {row.attempt} of {row.attempts}  receipt {row.receipt}  "
+            f"{show_time(row.handed_in_at, report.deadline)}  {timing}  {check}  {notes}")
     for row in report.rows:
         if row.status == "unreadable":
-            out.print(f"{row.student}  UNREADABLE: {'; '.join(row.problems)}")
+            say(f"{row.student}  UNREADABLE: {'; '.join(row.problems)}")
     collected = [r for r in report.rows if r.status == "collected"]
-    out.print(f"Collected {len(collected)} of {len(report.rows)} students into {report.out}")
+    say(f"Collected {len(collected)} of {len(report.rows)} students into {report.out} "
+        f"({report.copied_bytes / 1e6:.1f} MB)")
     missing = [r for r in report.rows if r.status != "collected"]
     if missing:
-        out.print("Not collected: " + ", ".join(f"{r.student} ({r.status})" for r in missing))
+        say("Not collected: " + ", ".join(f"{r.student} ({r.status})" for r in missing), 20000)
     for line in report.ignored:
-        warn(f"ignored in the hand-in area: {line}")
+        err.print("warning: ignored in the hand-in area: " + shown(line), markup=False, highlight=False)
     if report.flagged:
-        warn(f"{len(report.flagged)} student(s) with problems (changed after hand-in or unreadable): "
-             f"see CHANGED above and {report.out}/.collect.json")
+        err.print(f"warning: {len(report.flagged)} student(s) with problems (incomplete, changed after "
+                  f"hand-in or unreadable): see above and {shown(report.out)}/.collect.json",
+                  markup=False, highlight=False)

@@ -8,6 +8,7 @@ An interrupted hand-in (an error, Ctrl-C, SIGTERM, even SIGKILL) never leaves a 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -71,14 +72,18 @@ def declared(spec: Exercise) -> list[str]:
     return list(dict.fromkeys([*spec.files, *spec.artifacts]))
 
 
-def choose_files(spec: Exercise, submission: Path, max_bytes: int) -> Selection:
+def choose_files(spec: Exercise, submission: Path, max_bytes: int, per_pattern: int = 20) -> Selection:
     """The declared files (`files` + `artifacts`, globs allowed) found in `submission`."""
     chosen: dict[str, Chosen] = {}
     missing: list[str] = []
     refused: list[str] = []
     for pattern in declared(spec):
         if GLOB_CHARS & set(pattern):
-            candidates = sorted(submission.glob(pattern))
+            candidates = sorted(itertools.islice(submission.glob(pattern), per_pattern + 1))
+            if len(candidates) > per_pattern:
+                refused.append(f"{pattern}: more than {per_pattern} files match, the course's limit "
+                               "(max_files_per_pattern); hand in only the runs that matter")
+                continue
         else:
             candidates = [submission / pattern] if os.path.lexists(submission / pattern) else []
         found = False
@@ -143,15 +148,22 @@ def attempt_numbers(task_dir: Path) -> list[int]:
 
 
 def write_attempt(task_dir: Path, chosen: list[Chosen], make_manifest: ManifestMaker,
-                  max_bytes: int) -> Written:
+                  max_bytes: int, max_total: int = 1 << 62, max_attempts: int = 1 << 30) -> Written:
     """Copy `chosen` into `task_dir` as the next numbered attempt, atomically."""
     try:
         with locked(task_dir / ".handin"), _sigterm_as_interrupt():
             _sweep_incoming(task_dir)
-            number = (attempt_numbers(task_dir) or [0])[-1] + 1
+            numbers = attempt_numbers(task_dir)
+            if len(numbers) >= max_attempts:
+                raise UserError(f"you have handed in {len(numbers)} attempts of this task, the course's "
+                                f"limit (max_attempts); nothing was handed in: ask your instructor")
+            number = (numbers or [0])[-1] + 1
             tmp = Path(tempfile.mkdtemp(prefix=INCOMING_PREFIX, dir=task_dir))
             try:
-                files = [_copy_in(c, tmp, max_bytes) for c in chosen]
+                files, left = [], max_total
+                for item in chosen:
+                    files.append(_copy_in(item, tmp, min(max_bytes, left)))
+                    left -= files[-1].size
                 manifest = make_manifest(number, files)
                 data = dump_manifest(manifest)
                 _write_new(tmp / MANIFEST_NAME, data)

@@ -1,7 +1,9 @@
 """Recording the hand-in area and deadlines in the course config (tutor.toml), in place.
 
 tomlkit keeps the instructor's comments and layout; the file is replaced atomically and
-stays world-readable (students read the same file through TUTOR_CONFIG)."""
+is world-readable, writable by its owner only (students read it through TUTOR_CONFIG).
+An existing file is only merged into if it is ours alone: a file someone else owns, can
+write, or links to (a symbolic or hard link) may have been planted, and is refused."""
 
 from __future__ import annotations
 
@@ -15,13 +17,39 @@ import tomlkit
 
 from tutor.config import ConfigError, load_config_file
 from tutor.errors import UserError
+from tutor.handin.layout import user_name
+from tutor.trust import writable_by_others
 from tutor.state.atomic import write_atomic
 
 CONFIG_MODE = 0o644
 
 
+def foreign_file(path: Path) -> Optional[str]:
+    """Why an existing `path` is not ours alone to rewrite (None: it is, or it does not exist)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path}: cannot look at it ({exc.strerror})"
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+        return f"{path} is a link or not a plain file: remove it (it may have been planted) and run again"
+    if st.st_uid != os.geteuid():
+        return (f"{path} belongs to {user_name(st.st_uid)}, not you: it may have been planted; "
+                "remove it and run again (or pass --config FILE)")
+    if st.st_nlink != 1:
+        return f"{path} has {st.st_nlink} hard links: remove it (it may have been planted) and run again"
+    if writable_by_others(str(path), st):
+        return (f"{path} can be changed by other users (mode {stat.S_IMODE(st.st_mode):o}): check its "
+                f"contents, then `chmod go-w {path}` and run again")
+    return None
+
+
 def update_course_config(path: Path, values: dict, deadlines: dict[str, Optional[datetime]]) -> None:
     """Set top-level `values` and merge `deadlines` (None removes one); validate, then replace."""
+    problem = foreign_file(path)
+    if problem:
+        raise UserError(problem)
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         doc = tomlkit.parse(text)
@@ -42,9 +70,8 @@ def update_course_config(path: Path, values: dict, deadlines: dict[str, Optional
             else:
                 table[task] = when
     new_text = tomlkit.dumps(doc)
-    mode = stat.S_IMODE(os.stat(path).st_mode) | 0o444 if path.exists() else CONFIG_MODE
     try:
-        write_atomic(path, new_text, mode=mode)
+        write_atomic(path, new_text, mode=CONFIG_MODE)
     except OSError as exc:
         raise UserError(f"{path}: cannot write ({exc.strerror}); pass --config FILE") from None
     try:

@@ -2,14 +2,19 @@
 
     AREA/                 owner: instructor  group: instructors  mode 3770 (setgid, sticky)
                           + ACL group:STUDENTS:-wx  (or, with no students group, other::-wx)
-      tutor.toml          the course config students point TUTOR_CONFIG at (0644)
-      alice/              owner: alice  group: instructors (inherited)  mode 2750
+      tutor.toml          the course config students point TUTOR_CONFIG at (0644), written
+                          before the area is opened to students
+      alice~3f9a0c.../    owner: alice  group: instructors (inherited)  mode 2750
         task8.1/          owner: alice  group: instructors  mode 2750
           attempt-001/    sealed: 0550, files 0440, manifest.json 0440
           .incoming-*/    an attempt being written (0700), renamed to attempt-NNN when complete
 
 Students may create their own folder in AREA and pass through it, never list it (no `r`);
-the sticky bit stops them renaming or deleting anyone else's folder. A student folder grants
+the sticky bit stops them renaming or deleting anyone else's folder. A student's folder is
+`NAME~RANDOM` (the random part kept in their tutor state), so nobody can take it in advance
+or tell by `stat` who handed in; `tutor collect` finds folders by owner (a folder counts as
+alice's only if alice owns it and it is `alice` or `alice~...`). A plain `NAME` folder from
+an earlier version is still used and collected. A student folder grants
 nothing to other users, and the setgid bit gives everything inside it the instructors' group,
 which may read (never write). tutor never chmods a student or task folder: for a student who
 is not in the instructors' group, chmod would clear the inherited setgid bit and later attempts
@@ -73,8 +78,9 @@ class AreaReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def init_area(path: Path, group: str, students: Optional[str]) -> AreaReport:
-    """Create (or repair) the hand-in area; idempotent. Run by an instructor in `group`."""
+def prepare_area(path: Path, group: str, students: Optional[str]) -> AreaReport:
+    """First step of `course init`: the area exists, is ours and in `group`; a new one stays
+    closed (0700) until open_area, so the config can be written before any student gets in."""
     gid = group_gid(group)
     if students is not None:
         group_gid(students)
@@ -99,12 +105,17 @@ def init_area(path: Path, group: str, students: Optional[str]) -> AreaReport:
         os.chown(path, -1, gid)
     except PermissionError:
         raise UserError(f"cannot give {path} to group {group}: you are not a member of it (see: id)") from None
+    return AreaReport(path=path, group=group, students=students, created=created)
+
+
+def open_area(report: AreaReport) -> AreaReport:
+    """Second step: the modes and ACL that let students in (create, never list)."""
+    path, students = report.path, report.students
     mode = AREA_MODE if students is not None else AREA_MODE_OPEN
     os.chmod(path, mode)
     if students is not None:
         _setfacl(path, ["-b"])  # drop ACLs left by an earlier set-up, then grant the students
         _setfacl(path, ["-m", f"group:{students}:-wx,mask::rwx"])
-    report = AreaReport(path=path, group=group, students=students, created=created)
     if students is None:
         report.warnings.append(
             "no --students group: any local user may create a folder here (none can list or read "
@@ -134,19 +145,38 @@ def _unreachable_parents(path: Path) -> list[str]:
     return warnings
 
 
-def squatted_folders(area: Path) -> list[str]:
-    """Folders in the area whose owner is not the user they are named after."""
-    found = []
-    for entry in os.scandir(area):
-        if entry.name.startswith(".") or entry.name == "tutor.toml":
-            continue
-        st = entry.stat(follow_symlinks=False)
-        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
-            continue
-        owner = user_name(st.st_uid)
-        if stat.S_ISLNK(st.st_mode) or owner != entry.name:
-            found.append(f"{area / entry.name} belongs to {owner}, not to a student of that name: "
-                         f"move it aside (mv {area / entry.name} {area / ('.squatted-' + entry.name)})")
+def folder_owner_name(name: str, st: os.stat_result) -> Optional[str]:
+    """The student a folder of the area belongs to: its owner, if it is named `OWNER` or
+    `OWNER~suffix` and is a real folder; else None (a squat, a link, a stray file)."""
+    if not stat.S_ISDIR(st.st_mode):
+        return None
+    owner = user_name(st.st_uid)
+    return owner if name == owner or name.startswith(owner + "~") else None
+
+
+def squatted_folders(area: Path, limit: int = 20) -> list[str]:
+    """Folders in the area whose owner is not the user they are named after (names escaped)."""
+    from tutor.handin.shown import shown
+
+    found: list[str] = []
+    more = 0
+    with os.scandir(area) as it:
+        for entry in it:
+            if entry.name.startswith(".") or entry.name == "tutor.toml":
+                continue
+            st = entry.stat(follow_symlinks=False)
+            if not (stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+                continue
+            if folder_owner_name(entry.name, st) is not None:
+                continue
+            if len(found) >= limit:
+                more += 1
+                continue
+            name = shown(entry.name)
+            found.append(f"{area / name} belongs to {user_name(st.st_uid)}, not to a student of that name: "
+                         f"move it aside (mv '{area / name}' '{area / ('.squatted-' + name)}')")
+    if more:
+        found.append(f"and {more} more such folders in {area}")
     return found
 
 

@@ -16,6 +16,11 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 MANIFEST_NAME = "manifest.json"
+# Bounds for a manifest a student may have written by hand (tutor's own stay far below).
+MAX_FILES = 2000
+MAX_PATH_CHARS = 1024
+MAX_PART_CHARS = 255
+MAX_DEPTH = 16
 
 
 class ManifestError(ValueError):
@@ -29,6 +34,11 @@ def check_relative(path: str) -> str:
         raise ValueError(f"{path!r} is not a plain relative path")
     if path == MANIFEST_NAME or any(part.startswith(".") for part in pure.parts):
         raise ValueError(f"{path!r} is a reserved or hidden name")
+    if len(path) > MAX_PATH_CHARS or len(pure.parts) > MAX_DEPTH or any(
+            len(part.encode("utf-8", "surrogateescape")) > MAX_PART_CHARS for part in pure.parts):
+        raise ValueError(f"a path of {len(path)} characters in {len(pure.parts)} parts is too long")
+    if any(ord(c) < 0x20 or c == "\x7f" for c in path):
+        raise ValueError("a path with control characters")
     return path
 
 
@@ -77,9 +87,21 @@ class Manifest(BaseModel):
     python_version: str
     tensorflow_version: Optional[str] = None
     keras_version: Optional[str] = None
-    files: list[ManifestFile]
+    files: list[ManifestFile] = Field(max_length=MAX_FILES)
     missing: list[str] = []  # declared files absent at hand-in (only with --anyway)
-    check: CheckSummary
+    check: CheckSummary  # what the student's own process said: a claim, never trusted by collect
+
+    @field_validator("files")
+    @classmethod
+    def _unique(cls, files: list[ManifestFile]) -> list[ManifestFile]:
+        paths = [item.path for item in files]
+        if len(set(paths)) != len(paths):
+            raise ValueError("a file is listed twice")
+        folders = {"/".join(PurePosixPath(p).parts[:i]) for p in paths for i in range(1, len(PurePosixPath(p).parts))}
+        both = folders & set(paths)
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} is listed as a file and as a folder")
+        return files
 
     @property
     def total_bytes(self) -> int:
@@ -95,6 +117,8 @@ def load_manifest(data: bytes) -> Manifest:
         return Manifest.model_validate(json.loads(data.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestError(f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ManifestError("not valid JSON (nested too deeply)") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

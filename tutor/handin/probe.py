@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 def handin_findings() -> list["Finding"]:
     from tutor.config import ConfigError, load_config
     from tutor.doctor import Finding
-    from tutor.handin.layout import group_name, folder_problem, user_name
+    from tutor.handin.layout import folder_problem, group_name
+    from tutor.handin.mine import my_folders
 
     try:
         config = load_config()
@@ -29,11 +30,11 @@ def handin_findings() -> list["Finding"]:
     if st.st_gid in os.getgroups() or st.st_uid == os.geteuid():
         return [Finding("handin", "ok", f"hand-in area {area}: you are an instructor ({group}); "
                                         "tutor collect TASK gathers the class's attempts")]
-    mine = area / user_name()
-    if not os.path.lexists(mine):
+    folders = my_folders(area)
+    if not folders:
         return [Finding("handin", "ok", f"hand-in area {area}: reachable; your folder is made at "
                                         "your first tutor handin")]
-    problem = folder_problem(mine, st.st_gid)
+    problem = folder_problem(folders[0], st.st_gid)
     if problem:
         return [Finding("handin", "error", problem)]
     return [Finding("handin", "ok", f"hand-in area {area}: your folder is yours alone and {group}'s")]

@@ -17,6 +17,7 @@ from tutor.errors import UserError
 from tutor.handin.attempt import Selection, Written, choose_files, write_attempt
 from tutor.handin.deadlines import is_aware
 from tutor.handin.layout import own_folder, user_name
+from tutor.handin.mine import my_folder
 from tutor.handin.manifest import CheckSummary, Manifest, ManifestFile
 
 
@@ -32,12 +33,11 @@ def area_of(config: CourseConfig) -> Path:
 
 
 def task_folder(config: CourseConfig, task_id: str) -> Path:
-    """AREA/<me>/<task>, made if needed: checked to be ours, in the instructors' group and
-    closed to others."""
+    """AREA/<my folder>/<task>, made if needed: checked to be ours, in the instructors' group
+    and closed to others."""
     area = area_of(config)
     gid = os.stat(area).st_gid
-    mine = own_folder(area, user_name(), gid)
-    return own_folder(mine, task_id, gid)
+    return own_folder(my_folder(area, gid), task_id, gid)
 
 
 def deadline_of(config: CourseConfig, task_id: str) -> Optional[datetime]:
@@ -99,7 +99,8 @@ def select(task: Task, submission: Path, config: CourseConfig, anyway: bool) -> 
         raise UserError(f"{task.id} has nothing to hand in (it declares no files)")
     if not submission.is_dir():
         raise UserError(f"{submission} is not a folder: run `tutor start {task.id}` or pass --path")
-    selection = choose_files(task.spec, submission, config.max_handin_mb * 1_000_000)
+    selection = choose_files(task.spec, submission, config.max_handin_mb * 1_000_000,
+                             config.max_files_per_pattern)
     if selection.refused:
         raise UserError("cannot hand in these files; nothing was handed in:\n" + "\n".join(selection.refused))
     if selection.missing and not anyway:
@@ -110,6 +111,10 @@ def select(task: Task, submission: Path, config: CourseConfig, anyway: bool) -> 
                         "or hand in without them with --anyway")
     if not selection.files:
         raise UserError(f"none of {task.id}'s files are in {submission}: nothing to hand in")
+    total = sum(c.size for c in selection.files)
+    if total > config.max_attempt_mb * 1_000_000:
+        raise UserError(f"these files come to {total / 1e6:.1f} MB, over the course's limit of "
+                        f"{config.max_attempt_mb} MB per attempt (max_attempt_mb); nothing was handed in")
     return selection
 
 
@@ -148,5 +153,6 @@ def hand_in(task: Task, submission: Path, config: CourseConfig, anyway: bool,
             check=check,
         )
 
-    written = write_attempt(folder, selection.files, make_manifest, config.max_handin_mb * 1_000_000)
+    written = write_attempt(folder, selection.files, make_manifest, config.max_handin_mb * 1_000_000,
+                            config.max_attempt_mb * 1_000_000, config.max_attempts)
     return HandinResult(written, selection, check, deadline)
