@@ -64,6 +64,10 @@ class Recipe(Strict):
     labels: Literal["sparse", "categorical"] = doc(
         "categorical", "How labels reach model.fit: categorical = one-hot (loss categorical_crossentropy), "
         "sparse = class numbers (loss sparse_categorical_crossentropy).", "sparse")
+    proof_subset: Optional[int] = doc(
+        None, "`tutor author check --train` trains the reference solution on the first N training images "
+        "only (to keep the proof cheap on a CPU; the bar must still be reached); students train on all.",
+        10000, gt=0)
 
 
 class Resources(Strict):

@@ -37,6 +37,8 @@ class Verdict:
     problems: list[str]
     # The solution could not be graded here (e.g. weights not staged): nothing was proven.
     inconclusive: Optional[str] = None
+    # --train: the solution trained with the recipe and graded (status, accuracy, bar, images, seconds).
+    trained: Optional[dict] = None
 
     @property
     def ok(self) -> bool:
@@ -50,8 +52,9 @@ def _first_reason(report) -> str:
     return f"{failing[0].id}: {failing[0].message}" if failing else report.status
 
 
-def judge(task: "Task", solutions: Path, grader) -> Verdict:
-    """Check the task's starter (must not pass) and its solution (must pass)."""
+def judge(task: "Task", solutions: Path, grader, train: bool = False) -> Verdict:
+    """Check the task's starter (must not pass) and its solution (must pass); with `train`, the
+    solution of a model task is also trained with the recipe and graded (must pass)."""
     problems: list[str] = []
     starter_status = solution_status = "missing"
     if task.starter.is_dir():
@@ -72,9 +75,67 @@ def judge(task: "Task", solutions: Path, grader) -> Verdict:
             return Verdict(task.id, starter_status, solution_status, [], f"could not check here: {_first_reason(report)}")
         if report.status != "passed":
             problems.append(f"the reference solution does not pass: {_first_reason(report)}")
+        elif train and task.spec.kind.value == "model":
+            from dataclasses import asdict
+
+            from tutor.authoring.proof import prove
+
+            proof = prove(task, solution, grader)
+            if proof.problem:
+                if proof.status == "error" and "could not" in (proof.problem or ""):
+                    return Verdict(task.id, starter_status, solution_status, problems, proof.problem, asdict(proof))
+                problems.append(proof.problem)
+            return Verdict(task.id, starter_status, solution_status, problems, None, asdict(proof))
     else:
         problems.append(f"no reference solution at {solution}")
     return Verdict(task.id, starter_status, solution_status, problems)
+
+
+@author_app.command("new")
+def new(
+    task: str = typer.Argument(..., metavar="TASK", help="The new task's id, e.g. fm1."),
+    pack: str = typer.Option(..., "--pack", help="The pack it goes in (made if new)."),
+    folder: Optional[Path] = typer.Option(None, "--dir", help="The folder of packs (default: the first "
+                                          "exercise_dirs of tutor.toml, else ./packs)."),
+    kind: str = typer.Option("model", "--kind", help="model or script."),
+    dataset: str = typer.Option("fashion_mnist", "--dataset", help="mnist, fashion_mnist or cifar10."),
+    solutions: Optional[Path] = typer.Option(None, "--solutions", help="Where the reference solution goes "
+                                             "(default: solutions_dir of tutor.toml, else ./solutions)."),
+) -> None:
+    """Write a task skeleton: exercise.toml with commented keys, README, starter, solution."""
+    from exercises.catalog import CatalogError, load_task
+    from tutor.authoring.skeleton import SkeletonError, new_task
+    from tutor.cli.output import fail, out
+    from tutor.config import load_config
+
+    config = load_config()
+    packs_dir = folder or _packs_dir(config.exercise_dirs)
+    solutions_dir = solutions or config.solutions_dir or Path("solutions")
+    try:
+        written = new_task(task, pack, packs_dir, solutions_dir, kind, dataset)  # type: ignore[arg-type]
+        load_task(packs_dir / pack / task, pack)
+    except (SkeletonError, CatalogError) as exc:
+        fail(str(exc))
+    for path in written.created:
+        out.print(f"  [green]+[/] {path}")
+    for path in written.kept:
+        out.print(f"  [dim]= {path} (exists, kept)[/]")
+    enabled = any(Path(d).resolve() in (packs_dir.resolve(), (packs_dir / pack).resolve()) for d in config.exercise_dirs)
+    if not enabled:
+        out.print(f"Add it to tutor.toml: exercise_dirs = [\"{packs_dir}\"] (and \"{pack}\" to packs, if you list packs)",
+                  markup=False)
+    if config.solutions_dir is None and solutions is None:
+        out.print(f"and solutions_dir = \"{solutions_dir}\" so `tutor author check` finds the solution", markup=False)
+    out.print(f"Next: edit {packs_dir / pack / task}/exercise.toml (every key: tutor author docs), then "
+              f"tutor author check {task}" + (" --train" if kind == "model" else ""), markup=False)
+
+
+def _packs_dir(exercise_dirs: list[Path]) -> Path:
+    """Where new packs go: the first exercise_dirs entry (a pack's parent if it is a pack)."""
+    for folder in exercise_dirs:
+        folder = Path(folder)
+        return folder.parent if (folder / "pack.toml").is_file() else folder
+    return Path("packs")
 
 
 @author_app.command("docs")
@@ -99,8 +160,12 @@ def check(
     pack: Optional[str] = typer.Option(None, "--pack", help="Only this pack's tasks."),
     solutions: Optional[Path] = typer.Option(None, "--solutions", help="The reference solutions folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+    train: bool = typer.Option(False, "--train", help="Also train each model task's solution with its recipe "
+                               "(on CPU, [recipe] proof_subset images when set) and grade it with the real "
+                               "grader: a solution below its accuracy bar fails."),
 ) -> None:
-    """Confirm every starter fails `tutor check` and every reference solution passes it."""
+    """Confirm every starter fails `tutor check` and every reference solution passes it
+    (with --train: also reaches every bar once trained)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -109,7 +174,7 @@ def check(
     from tutor.context import load_context
 
     ctx = load_context()
-    solutions = solutions or default_solutions()
+    solutions = solutions or ctx.config.solutions_dir or default_solutions()
     if solutions is None or not solutions.is_dir():
         fail("no reference solutions folder: pass --solutions DIR (solutions are not in the student install)")
     selected = [ctx.task(t) for t in tasks] if tasks else [t for t in ctx.catalog if t.spec.gradable]
@@ -122,12 +187,16 @@ def check(
         for task in selected:
             if not task.spec.gradable:
                 continue
-            verdicts.append(judge(task, solutions, grader))
+            if train and not as_json:
+                out.print(f"{task.id}: checking" + (" and training the solution" if task.spec.kind.value == "model" else "")
+                          + " ...", markup=False)
+            verdicts.append(judge(task, solutions, grader, train))
     if as_json:
         print_json(json.dumps([asdict(v) | {"ok": v.ok} for v in verdicts], indent=2))
     else:
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("task", "starter", "solution", "verdict"):
+        columns = ("task", "starter", "solution") + (("trained", "accuracy / bar", "images", "s") if train else ()) + ("verdict",)
+        for column in columns:
             table.add_column(column)
         for v in verdicts:
             if v.problems:
@@ -136,11 +205,23 @@ def check(
                 verdict = Text(v.inconclusive, style="yellow")
             else:
                 verdict = Text("ok", style="green")
-            table.add_row(v.task, v.starter, v.solution, verdict)
+            extra: tuple = ()
+            if train:
+                t = v.trained or {}
+                acc = f"{t['accuracy']:.4f}" if t.get("accuracy") is not None else "-"
+                bar = f"{t['bar']:.4g}" if t.get("bar") is not None else "-"
+                extra = (t.get("status", "-"), f"{acc} / {bar}" if t else "-", str(t.get("train_images") or "-"),
+                         str(t.get("seconds", "-")))
+            table.add_row(v.task, v.starter, v.solution, *extra, verdict)
         out.print(table)
         good = sum(v.ok for v in verdicts)
-        out.print(f"{good}/{len(verdicts)} tasks: starter fails, solution passes", markup=False)
-    broken = [v.task for v in verdicts if v.problems]
+        proven = " (model tasks: trained with the recipe, every bar reached)" if train else ""
+        out.print(f"{good}/{len(verdicts)} tasks: starter fails, solution passes{proven}", markup=False)
+    for problem in ctx.catalog.problems:
+        out.print(f"[red]{problem.headline}[/]")
+        for extra in problem.message.splitlines()[1:]:
+            out.print(f"  {extra}", markup=False)
+    broken = [v.task for v in verdicts if v.problems] + [p.task or p.pack or "?" for p in ctx.catalog.problems]
     unsure = [v.task for v in verdicts if v.inconclusive and not v.problems]
     if broken:
         fail(f"{len(broken)} task(s) not ready: {', '.join(broken)}", code=1)
