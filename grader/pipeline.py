@@ -26,12 +26,11 @@ from grader.checks.context import CheckContext, Evaluation, Mode
 from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
 from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
+from grader.intake import Artifact, Submission, intake, read_artifact
+from grader.intake.submission import MODEL_ARTIFACT as ARTIFACT
 from grader.limits import policy_for
 from grader.report import CheckResult, ModelSummary, Report
-from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, check_artifact, copy_submission
-from grader.sandbox.staging import copy_artifact, find_artifact
-
-ARTIFACT = "model.keras"
+from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, copy_submission
 
 
 class BuildResult(BaseModel):
@@ -214,12 +213,12 @@ class Pipeline:
         return meta
 
     # -- the three looks at a model ---------------------------------------------------
-    def _stage(self, submission: Path, label: str, exclude: tuple[str, ...]) -> Path:
+    def _stage(self, submission: Submission, label: str, exclude: tuple[str, ...]) -> Path:
         workdir = self.server.new_workdir(label, with_sub=False)
-        copy_submission(submission, workdir / "sub", exclude=exclude)
+        copy_submission(submission.folder, workdir / "sub", exclude=exclude)
         return workdir
 
-    def build(self, task: Task, submission: Path, verify: bool = False) -> Outcome:
+    def build(self, task: Task, submission: Submission, verify: bool = False) -> Outcome:
         """Run the student's build_model() in a sandboxed child and summarise the model.
 
         `verify` (grade mode): the summary the child reports could be forged by the student's
@@ -227,7 +226,7 @@ class Pipeline:
         back from that file by the evaluator (our code only)."""
         spec = task.spec
         policy = policy_for(spec, "build")
-        workdir = self._stage(submission, "build", exclude=(ARTIFACT,))
+        workdir = self._stage(submission, "build", exclude=tuple(a.name for a in submission.artifacts.values()))
         built = workdir / "out" / "built.keras"
         try:
             args = {"seed": spec.recipe.seed if spec.recipe else 42, "cap_text": policy.memory_text(),
@@ -236,7 +235,7 @@ class Pipeline:
             reply = self.server.run("build", workdir, policy, args)
             verified = None
             if verify and reply.ok:
-                verified = (self.summary_of(task, built, workdir / "out") if built.is_file() else
+                verified = (self.summary_of(task, read_artifact(built), workdir / "out") if built.is_file() else
                             (None, "model.py ended before its model could be saved and checked; return the model from build_model()"))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -269,35 +268,37 @@ class Pipeline:
             )
         return outcome
 
-    def summary_of(self, task: Task, artifact: Path, root: Path) -> tuple[Optional[ModelSummary], Optional[str]]:
+    def summary_of(self, task: Task, artifact: Artifact, root: Path) -> tuple[Optional[ModelSummary], Optional[str]]:
         """The evaluator's summary of one artifact (no predictions), or (None, one-line reason)."""
         name = artifact.name
         workdir = self.server.new_workdir("summary")
         try:
             try:
-                copy_artifact(artifact, root, workdir / "in" / ARTIFACT)
+                staged = artifact.copy_to(workdir / "in", root)
             except StagingError as exc:
-                return None, str(exc).replace(ARTIFACT, name)
+                return None, str(exc)
             policy = policy_for(task.spec, "evaluate")
-            reply = self.server.run("evaluate", workdir, policy, {"predict": False, "cap_text": policy.memory_text()})
+            reply = self.server.run("evaluate", workdir, policy, {"predict": False, "cap_text": policy.memory_text(),
+                                                                  "artifact": staged.name, "name": name})
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if not reply.ok:
-            return None, _job_reason(reply, f"opening {name}").replace(ARTIFACT, name)
+            return None, _job_reason(reply, f"opening {name}")
         try:
             return EvalResult.model_validate(reply.result).summary, None
         except ValidationError:
             return None, f"the evaluator returned an invalid summary of {name}"
 
-    def evaluate(self, task: Task, submission: Path, artifact: Path) -> Outcome:
+    def evaluate(self, task: Task, submission: Submission, artifact: Artifact) -> Outcome:
         """Open the artifact in the evaluator sandbox (no student code), predict, pair with labels."""
         spec = task.spec
         assert spec.dataset is not None
         outcome = Outcome()
+        name = artifact.name
         workdir = self.server.new_workdir("evaluate")
         try:
             try:
-                copy_artifact(artifact, submission, workdir / "in" / ARTIFACT)
+                staged = artifact.copy_to(workdir / "in", submission.folder)
             except StagingError as exc:
                 outcome.model_error = outcome.artifact_error = str(exc)
                 outcome.row = _row("model-loads", "artifact", False, str(exc))
@@ -308,16 +309,16 @@ class Pipeline:
             policy = policy_for(spec, "evaluate")
             args = {"adapter": spec.dataset.adapter, "num_classes": DATASETS[spec.dataset.name].num_classes,
                     "batch_size": 250 if spec.dataset.adapter == "rgb96" else 500,
-                    "cap_text": policy.memory_text()}
+                    "cap_text": policy.memory_text(), "artifact": staged.name, "name": name}
             reply = self.server.run("evaluate", workdir, policy, args)
             outcome.meta = self._meta(task, reply, policy)
             outcome.meta["dataset"] = info
-            outcome.meta["artifact"] = {"sha256": _sha256(workdir / "in" / ARTIFACT),
-                                        "bytes": (workdir / "in" / ARTIFACT).stat().st_size}
+            outcome.meta["artifact"] = {"name": name, "format": artifact.format.value,
+                                        "sha256": _sha256(staged), "bytes": staged.stat().st_size}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if not reply.ok:
-            outcome.model_error = outcome.artifact_error = _job_reason(reply, f"opening {ARTIFACT}")
+            outcome.model_error = outcome.artifact_error = _job_reason(reply, f"opening {name}")
             outcome.row = _row("model-loads", "artifact", False, outcome.model_error)
             return outcome
         try:
@@ -328,11 +329,11 @@ class Pipeline:
             return outcome
         outcome.summary = result.summary
         outcome.meta["device"] = result.device
-        outcome.row = _row("model-loads", "artifact", True, f"{ARTIFACT} opens in safe mode (no student code ran)")
+        outcome.row = _row("model-loads", "artifact", True, f"{name} opens in safe mode (no student code ran)")
         classes = DATASETS[spec.dataset.name].num_classes
         predicted = result.predicted
         if result.predict_error:
-            outcome.artifact_error = f"{ARTIFACT} cannot be scored: {result.predict_error}"
+            outcome.artifact_error = f"{name} cannot be scored: {result.predict_error}"
         elif predicted is None or len(predicted) != len(labels) or any(p < 0 or p >= classes for p in predicted):
             outcome.artifact_error = "the evaluator returned predictions that do not match the test set"
         else:
@@ -342,22 +343,11 @@ class Pipeline:
         return outcome
 
     # -- the public operations -----------------------------------------------------------
-    def _submission(self, task: Task, submission: Path, mode: str = "check") -> Path:
-        submission = Path(submission).expanduser()
-        if not submission.is_dir():
-            raise StagingError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
-        graded_from_artifact = mode == "grade" and find_artifact(submission, ARTIFACT) is not None
-        if task.spec.kind is ExerciseKind.model and not graded_from_artifact and not (submission / "model.py").exists():
-            raise StagingError(
-                f"no model.py in {submission}: run `tutor start {task.id}` or pass --path to your submission"
-            )
-        return submission
-
-    def run(self, task: Task, submission: Path, mode: Mode, facts: Optional[dict[str, Any]] = None) -> Report:
+    def run(self, task: Task, folder: Path, mode: Mode, facts: Optional[dict[str, Any]] = None) -> Report:
         """`facts` join CheckContext.extra: what only the front end knows ({"confirmed": True})."""
         started = time.monotonic()
         try:
-            submission = self._submission(task, submission, mode)
+            submission = intake(task, folder, mode)
             outcome = self._look(task, submission, mode)
             extra = self._other_artifacts(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
@@ -366,7 +356,8 @@ class Pipeline:
             return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         ctx = CheckContext(
             spec=task.spec,
-            submission=submission,
+            submission=submission.folder,
+            intake=submission,
             mode=mode,
             summary=outcome.summary,
             model_error=outcome.model_error,
@@ -377,28 +368,27 @@ class Pipeline:
         results = ([outcome.row] if outcome.row else []) + run_checks(ctx)
         return assemble(task, mode, results, outcome, started)
 
-    def _look(self, task: Task, submission: Path, mode: Mode) -> Outcome:
+    def _look(self, task: Task, submission: Submission, mode: Mode) -> Outcome:
         if task.spec.kind is not ExerciseKind.model:
             return Outcome()  # script/job/guide tasks are judged from their files alone
         weights = self._stage_weights(task)
-        if mode == "grade":
-            artifact = find_artifact(submission, ARTIFACT)
-            if artifact is not None:
-                outcome = self.evaluate(task, submission, artifact)
-                outcome.meta["train"] = _train_record(submission)
-                return _with_weights(outcome, weights)
+        if mode == "grade" and submission.model is not None:
+            outcome = self.evaluate(task, submission, submission.model)
+            trained = submission.trained_with
+            outcome.meta["train"] = trained.model_dump(mode="json") if trained else None
+            return _with_weights(outcome, weights)
         return _with_weights(self.build(task, submission, verify=(mode == "grade")), weights)
 
-    def _other_artifacts(self, task: Task, submission: Path, mode: Mode) -> dict[str, Any]:
+    def _other_artifacts(self, task: Task, submission: Submission, mode: Mode) -> dict[str, Any]:
         """Grade mode: summaries of the further artifacts checks name (a1.4's finetuned.keras),
         opened in the evaluator exactly like model.keras."""
-        names = {c.artifact for c in task.spec.checks if c.kind == "trainable_layers"} - {ARTIFACT}
-        if mode != "grade" or task.spec.kind is not ExerciseKind.model or not names:
+        others = {name: a for name, a in submission.artifacts.items() if name != ARTIFACT}
+        if mode != "grade" or task.spec.kind is not ExerciseKind.model or not others:
             return {}
         summaries: dict[str, ModelSummary] = {}
         errors: dict[str, str] = {}
-        for name in sorted(n for n in names if find_artifact(submission, n) is not None):
-            summary, problem = self.summary_of(task, submission / name, submission)
+        for name, artifact in sorted(others.items()):
+            summary, problem = self.summary_of(task, artifact, submission.folder)
             if summary is not None:
                 summaries[name] = summary
             else:
@@ -408,7 +398,7 @@ class Pipeline:
     def train(
         self,
         task: Task,
-        submission: Path,
+        folder: Path,
         epochs: Optional[int] = None,
         on_progress: Optional[Callable[[dict], None]] = None,
     ) -> Report:
@@ -418,7 +408,7 @@ class Pipeline:
         started = time.monotonic()
         spec = task.spec
         try:
-            submission = self._submission(task, submission)
+            submission = intake(task, folder)
             if spec.kind is not ExerciseKind.model or spec.recipe is None or spec.dataset is None:
                 raise StagingError(f"{task.id} is a {spec.kind.value} task: there is no model to train")
             self._stage_weights(task)
@@ -448,19 +438,21 @@ class Pipeline:
                                               time.monotonic() - started)
             try:
                 record = TrainRecord.model_validate_json((workdir / "out" / "train.json").read_text())
-                check_artifact(workdir / "out" / ARTIFACT, workdir / "out")
+                problem = read_artifact(workdir / "out" / ARTIFACT).problem(workdir / "out")
+                if problem:
+                    raise StagingError(problem)
             except (OSError, ValidationError, StagingError) as exc:
                 return Report.could_not_grade(task.id, f"training wrote no usable model: {str(exc).splitlines()[0]}",
                                               time.monotonic() - started)
-            _install(workdir / "out" / ARTIFACT, submission / ARTIFACT)
-            _install(workdir / "out" / "train.json", submission / "train.json")
+            _install(workdir / "out" / ARTIFACT, submission.folder / ARTIFACT)
+            _install(workdir / "out" / "train.json", submission.folder / "train.json")
         except SandboxError as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
         except OSError as exc:  # e.g. the submission folder is not writable
             return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        report = self.run(task, submission, "grade")
+        report = self.run(task, submission.folder, "grade")
         report.meta["train"] = record.model_dump(mode="json")
         report.duration_s = round(time.monotonic() - started, 3)
         return report
@@ -490,21 +482,6 @@ def _with_weights(outcome: Outcome, weights: dict[str, str]) -> Outcome:
     if weights:
         outcome.meta["weights"] = weights
     return outcome
-
-
-def _train_record(submission: Path) -> Optional[dict]:
-    """train.json as the student's folder holds it (informational: it is not trusted for grading)."""
-    from grader.training import TrainRecord
-
-    path = submission / "train.json"
-    if not path.is_file() or path.is_symlink() or path.stat().st_size > 1 << 20:
-        return None
-    try:
-        record = TrainRecord.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, ValidationError):
-        return None
-    return {"seed": record.seed, "epochs": record.epochs, "device": record.device,
-            "tensorflow": record.tensorflow, "keras": record.keras, "total_s": record.total_s}
 
 
 def _install(source: Path, target: Path) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 import numpy as np
 
 from exercises.schema import Exercise
 from grader.report import ModelSummary
+
+if TYPE_CHECKING:
+    from grader.intake import Submission
 
 Mode = Literal["check", "grade"]
 
@@ -37,3 +40,4 @@ class CheckContext:
     evaluation: Optional[Evaluation] = None  # grade mode with an artifact
     artifact_error: Optional[str] = None  # e.g. "no model.keras: run `tutor train task8.1`"
     extra: dict = field(default_factory=dict)  # room for task-specific facts (train.json...)
+    intake: Optional["Submission"] = None  # the submission as resolved once at intake

@@ -33,19 +33,21 @@ def refusal(exc: BaseException, name: str) -> str:
     return f"{name} could not be opened as a Keras model ({type(exc).__name__}: {first}); save it again with model.save('{name}')"
 
 
-def open_untrusted(path: Path, cap_text: str = "memory") -> Any:
+def open_untrusted(path: Path, cap_text: str = "memory", name: Optional[str] = None) -> Any:
+    """The model in `path`, opened in safe mode; `name` is what the student calls the file."""
     import keras
 
+    name = name or path.name
     try:
         # Never compiled: the optimizer and loss are read as data (compile_facts), which is
         # faster and deserialises nothing a grade needs.
         model = keras.saving.load_model(path, safe_mode=True, compile=False)
     except MemoryError:
-        raise JobFailure(f"{path.name} needs more than the sandbox's {cap_text} memory cap to open: the model is far too large") from None
+        raise JobFailure(f"{name} needs more than the sandbox's {cap_text} memory cap to open: the model is far too large") from None
     except BaseException as exc:  # Keras raises many types for a bad file
-        raise JobFailure(refusal(exc, path.name)) from None
+        raise JobFailure(refusal(exc, name)) from None
     if not isinstance(model, keras.Model):
-        raise JobFailure(f"{path.name} holds a {type(model).__name__}, not a Keras model")
+        raise JobFailure(f"{name} holds a {type(model).__name__}, not a Keras model")
     return model
 
 

@@ -47,8 +47,11 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     import tensorflow as tf
 
     cap = args.get("cap_text", "memory")
-    artifact = workdir / "in" / "model.keras"
-    model = open_untrusted(artifact, cap_text=cap)
+    staged = str(args.get("artifact", "model.keras"))
+    if staged not in ("model.keras", "model.h5"):
+        raise ValueError(f"unexpected staged artifact name {staged!r}")
+    artifact = workdir / "in" / staged
+    model = open_untrusted(artifact, cap_text=cap, name=str(args.get("name") or staged))
     optimizer, loss = compile_facts(artifact)
     summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
     predicted, problem = None, None

@@ -3,7 +3,7 @@
 from grader.sandbox.client import ForkServer, SandboxError
 from grader.sandbox.policy import GiB, MiB, Policy
 from grader.sandbox.protocol import JobFailure, Reply
-from grader.sandbox.staging import StagingError, check_artifact, copy_submission
+from grader.sandbox.staging import StagingError, copy_submission
 
 __all__ = [
     "ForkServer",
@@ -14,6 +14,5 @@ __all__ = [
     "Reply",
     "SandboxError",
     "StagingError",
-    "check_artifact",
     "copy_submission",
 ]

@@ -1,4 +1,4 @@
-"""Copying a submission into a private folder, and sizing up an artifact before anyone opens it.
+"""Copying a submission into a private folder (artifacts are sized up in grader.intake).
 
 Nothing of the student's is used in place: the sandbox works on a copy, so a submission
 cannot change its own folder (or anyone else's) while it is graded. A symlink that leaves
@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import zipfile
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable
 
 MiB = 1 << 20
 SKIP_DIRS = {"__pycache__", ".git", ".ipynb_checkpoints", ".venv", "venv", "node_modules"}
@@ -87,50 +86,3 @@ def copy_submission(
             raise StagingError(f"{rel} cannot be read (permission denied); fix its permissions") from None
         copied.append(str(rel))
     return copied
-
-
-def check_artifact(path: Path, root: Path, max_bytes: int = 512 * MiB, max_unpacked: int = 1024 * MiB) -> None:
-    """Refuse an artifact that is a symlink, empty, not a .keras zip, or too big to open safely."""
-    name = path.name
-    if path.is_symlink():
-        raise StagingError(
-            f"{name} is a symlink ({os.readlink(path)}); put the trained file itself in the submission folder"
-        )
-    if not path.is_file():
-        raise StagingError(f"{name} is not a regular file")
-    if not _inside(path.resolve(), root.resolve()):
-        raise StagingError(f"{name} is outside the submission folder")
-    size = path.stat().st_size
-    if size == 0:
-        raise StagingError(f"{name} is empty (0 bytes): train again to write it")
-    if size > max_bytes:
-        raise StagingError(
-            f"{name} is {size / MiB:.0f} MiB, over the {max_bytes // MiB} MiB limit: the model is far too large"
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise StagingError(f"{name} is corrupt: not a Keras .keras archive (save it with model.save('{name}'))") from None
-    names = {m.filename for m in members}
-    if "config.json" not in names:
-        raise StagingError(f"{name} is not a Keras 3 model file (no config.json inside); save it with model.save('{name}')")
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > max_unpacked:
-        raise StagingError(
-            f"{name} unpacks to {unpacked / MiB:.0f} MiB, over the {max_unpacked // MiB} MiB limit: "
-            "the model is far too large"
-        )
-
-
-def copy_artifact(path: Path, root: Path, dest: Path, **limits: int) -> Path:
-    check_artifact(path, root, **limits)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, dest)
-    return dest
-
-
-def find_artifact(submission: Path, name: str = "model.keras") -> Optional[Path]:
-    """The artifact if the folder has one (a symlink counts: it is refused later, with its reason)."""
-    path = submission / name
-    return path if (path.exists() or path.is_symlink()) else None

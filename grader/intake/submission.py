@@ -1,0 +1,151 @@
+"""`intake()`: the submission folder, read once, as a `Submission` the whole pipeline shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from exercises import Task
+from exercises.schema import ExerciseKind
+from grader.intake.artifact import Artifact, ArtifactFormat
+from grader.sandbox.staging import StagingError, _walk
+
+MODEL_ARTIFACT = "model.keras"
+MAX_SOURCES = 2000
+MAX_RECORD_BYTES = 1 << 20
+
+
+class SourceFile(BaseModel):
+    """A regular file of the submission (not an artifact), by its path inside the folder."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    size: int
+    mtime: float
+
+
+class NotebookCell(BaseModel):
+    """One cell of a submitted notebook (filled by the notebook intake; None until then)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    kind: Literal["code", "markdown", "raw"]
+    source: str
+
+
+class TrainedWith(BaseModel):
+    """What train.json says trained the artifact (informational: never trusted for a grade)."""
+
+    seed: int
+    epochs: int
+    device: str
+    tensorflow: str
+    keras: str
+    python: str = ""
+    backend: str = ""
+    total_s: float
+
+
+class Submission(BaseModel):
+    """One submission, resolved once at intake and passed down through the pipeline."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task: str
+    folder: Path
+    sources: tuple[SourceFile, ...] = ()
+    artifacts: dict[str, Artifact] = {}  # keyed by the name the task expects (model.keras, finetuned.keras)
+    trained_with: Optional[TrainedWith] = None
+    notebook_cells: Optional[tuple[NotebookCell, ...]] = None  # slot for the notebook intake
+
+    @property
+    def model(self) -> Optional[Artifact]:
+        """The trained model artifact (model.keras, or model.h5 / a SavedModel folder in its place)."""
+        return self.artifacts.get(MODEL_ARTIFACT)
+
+    def artifact(self, expected: str) -> Optional[Artifact]:
+        return self.artifacts.get(expected)
+
+    def has_source(self, name: str) -> bool:
+        return any(s.name == name for s in self.sources)
+
+
+def candidates(expected: str) -> list[str]:
+    """Where an artifact the task calls `model.keras` may be: model.keras, model.h5, model/."""
+    stem = expected.rsplit(".", 1)[0] if "." in expected else expected
+    return [expected, f"{stem}.h5", stem]
+
+
+def find_artifact(folder: Path, expected: str) -> Optional[Artifact]:
+    """The first candidate present (a symlink counts: it is refused later, with its reason);
+    a bare folder counts only when it is a SavedModel."""
+    for name in candidates(expected):
+        path = folder / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        artifact = Artifact.at(path)
+        if path.is_dir() and not path.is_symlink() and artifact.format is not ArtifactFormat.saved_model:
+            continue  # a code folder that happens to be called `model`
+        return artifact
+    return None
+
+
+def read_artifact(path: Path) -> Artifact:
+    """An artifact at a known path (what `tutor train` just wrote)."""
+    return Artifact.at(path)
+
+
+def expected_artifacts(task: Task) -> list[str]:
+    if task.spec.kind is not ExerciseKind.model:
+        return []
+    others = {c.artifact for c in task.spec.checks if c.kind == "trainable_layers"}
+    return [MODEL_ARTIFACT, *sorted(others - {MODEL_ARTIFACT})]
+
+
+def _sources(folder: Path, skip: set[str]) -> tuple[SourceFile, ...]:
+    found: list[SourceFile] = []
+    for path in _walk(folder):
+        rel = str(path.relative_to(folder))
+        if rel.split("/", 1)[0] in skip or path.is_symlink():
+            continue
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            found.append(SourceFile(name=rel, size=info.st_size, mtime=info.st_mtime))
+        if len(found) >= MAX_SOURCES:
+            break
+    return tuple(found)
+
+
+def trained_with(folder: Path) -> Optional[TrainedWith]:
+    """train.json as the folder holds it, or None when absent, odd or too big."""
+    from grader.training import TrainRecord
+
+    path = folder / "train.json"
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_RECORD_BYTES:
+        return None
+    try:
+        record = TrainRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError):
+        return None
+    return TrainedWith.model_validate(record.model_dump())
+
+
+def intake(task: Task, folder: Path, mode: str = "check") -> Submission:
+    """Resolve the folder once; a folder that cannot be graded raises StagingError (one line)."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise StagingError(f"{folder}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
+    artifacts = {name: found for name in expected_artifacts(task) if (found := find_artifact(folder, name))}
+    graded_from_artifact = mode == "grade" and MODEL_ARTIFACT in artifacts
+    if task.spec.kind is ExerciseKind.model and not graded_from_artifact and not (folder / "model.py").exists():
+        raise StagingError(f"no model.py in {folder}: run `tutor start {task.id}` or pass --path to your submission")
+    skip = {a.name for a in artifacts.values()}
+    return Submission(task=task.id, folder=folder, sources=_sources(folder, skip), artifacts=artifacts,
+                      trained_with=trained_with(folder))
