@@ -134,7 +134,11 @@ def test_cli_mistakes_end_in_one_line(tmp_path):
     unknown = run_tutor("batch", str(tmp_path / "class"), "--task", "task9.9", "--out", str(tmp_path / "o"))
     assert unknown.returncode == 2 and "unknown task" in unknown.stderr
     fmt = run_tutor("batch", str(tmp_path / "class"), "--task", "task8.1", "--format", "csv,moodle")
-    assert fmt.returncode == 2 and "unknown --format moodle" in fmt.stderr
+    assert fmt.returncode == 2 and "--moodle-worksheet" in fmt.stderr
+    fmt = run_tutor("batch", str(tmp_path / "class"), "--task", "task8.1", "--format", "gradescope")
+    assert fmt.returncode == 2 and "tutor autograder gradescope" in fmt.stderr
+    fmt = run_tutor("batch", str(tmp_path / "class"), "--task", "task8.1", "--format", "xlsx")
+    assert fmt.returncode == 2 and "unknown --format xlsx" in fmt.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("?")

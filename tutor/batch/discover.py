@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from tutor.batch import lms
 from tutor.batch.models import Submission, Unattributed
@@ -41,6 +41,7 @@ class _Found:
     submissions: dict[str, Submission] = field(default_factory=dict)
     loose: dict[str, list[tuple[int, Path, str]]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    lms: dict[str, str] = field(default_factory=dict)
     unattributed: list[Unattributed] = field(default_factory=list)
 
     def taken(self, sid: str, entry: Path, loose_too: bool = True) -> bool:
@@ -91,7 +92,9 @@ def discover(
             _zip(entry, staging, expected, max_bytes, found)
         elif entry.is_file():
             parsed = lms.parse(entry.name, expected)
-            if parsed is None or not parsed.file:
+            if isinstance(parsed, lms.Ambiguous):
+                found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
+            elif parsed is None or not parsed.file:
                 found.unattributed.append(Unattributed(path=str(entry), reason=HOW))
             else:
                 sid = student_id(parsed.student)
@@ -99,36 +102,49 @@ def discover(
                     continue
                 found.loose.setdefault(sid, []).append((parsed.attachment, entry, parsed.file))
                 found.names.setdefault(sid, parsed.name)
+                found.lms.setdefault(sid, parsed.lms)
     for sid, files in found.loose.items():
         found.submissions[sid] = _group(sid, found.names.get(sid, ""), files, staging)
+        found.submissions[sid].lms = found.lms.get(sid, "")
     return sorted(found.submissions.values(), key=lambda s: s.student), found.unattributed
 
 
 def _folder(entry: Path, staging: Path, expected: list[str], max_bytes: int, found: _Found) -> None:
     parsed = lms.parse(entry.name, expected)
+    if isinstance(parsed, lms.Ambiguous):
+        found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
+        return
     sid = student_id(parsed.student if parsed else entry.name)
     name = parsed.name if parsed else ""
     inner = [p for p in entry.iterdir() if p.name not in JUNK_PARTS and not p.name.startswith(".")]
     if len(inner) == 1 and inner[0].suffix.lower() == ".zip" and inner[0].is_file():
         # A Moodle folder (or a student folder) holding only the zip the student uploaded.
-        found.add(_extracted(sid, name, inner[0], staging, max_bytes), entry)
+        found.add(_extracted(sid, name, inner[0], staging, max_bytes, parsed), entry)
         return
-    found.add(Submission(student=sid, name=name, path=entry, origin=str(entry)), entry)
+    found.add(Submission(student=sid, name=name, path=entry, origin=str(entry),
+                         lms=parsed.lms if parsed else ""), entry)
 
 
 def _zip(entry: Path, staging: Path, expected: list[str], max_bytes: int, found: _Found) -> None:
     parsed = lms.parse(entry.name, expected)
+    if isinstance(parsed, lms.Ambiguous):
+        found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
+        return
     sid = student_id(parsed.student if parsed else entry.stem)
-    found.add(_extracted(sid, parsed.name if parsed else "", entry, staging, max_bytes), entry)
+    found.add(_extracted(sid, parsed.name if parsed else "", entry, staging, max_bytes, parsed), entry)
 
 
-def _extracted(sid: str, name: str, archive: Path, staging: Path, max_bytes: int) -> Submission:
+def _extracted(sid: str, name: str, archive: Path, staging: Path, max_bytes: int,
+               parsed: Optional[lms.LmsName] = None) -> Submission:
     target = staging / sid
+    origin = {"lms": parsed.lms if parsed else "",
+              "attachments": [parsed.attachment] if parsed and parsed.attachment else []}
     try:
         extract(archive, target, max_bytes=max_bytes)
-        return Submission(student=sid, name=name, path=target, origin=str(archive))
+        return Submission(student=sid, name=name, path=target, origin=str(archive), **origin)
     except UnsafeArchive as exc:
-        return Submission(student=sid, name=name, path=archive, origin=str(archive), problem=str(exc))
+        return Submission(student=sid, name=name, path=archive, origin=str(archive), problem=str(exc),
+                          **origin)
 
 
 def _group(sid: str, name: str, files: list[tuple[int, Path, str]], staging: Path) -> Submission:
@@ -147,4 +163,6 @@ def _group(sid: str, name: str, files: list[tuple[int, Path, str]], staging: Pat
         problem = f"could not stage the LMS files: {exc.strerror or exc}"
         shutil.rmtree(tmp, ignore_errors=True)
     origin = ", ".join(sorted(p.name for _, p, _ in files))
-    return Submission(student=sid, name=name, path=target, origin=origin, problem=problem)
+    attachments = sorted({a for a, _, _ in files if a})
+    return Submission(student=sid, name=name, path=target, origin=origin, problem=problem,
+                      attachments=attachments)

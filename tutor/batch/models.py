@@ -21,6 +21,8 @@ class Submission(BaseModel):
     origin: str  # what the instructor gave us (folder, zip or LMS file names)
     content_hash: str = ""
     problem: Optional[str] = None  # set when the input was refused (e.g. unsafe zip)
+    lms: str = ""  # "canvas" or "moodle" when the id came from that LMS' bulk-download names
+    attachments: list[int] = []  # Canvas attachment ids of the files (for feedback comments)
 
 
 class Unattributed(BaseModel):

@@ -39,6 +39,9 @@ class Options:
     recycle_after: int = 0
     quiet: bool = False
     regrade: str = ""  # "", "errors" (stored results that could not be graded) or "all"
+    canvas_gradebook: Optional[Path] = None  # Canvas' gradebook export to fill
+    moodle_worksheet: Optional[Path] = None  # Moodle's offline grading worksheet to fill
+    lms_column: str = ""  # the Canvas assignment column, when the task id does not name one
 
 
 def now_iso() -> str:
@@ -125,18 +128,46 @@ def collect(task: Task, manifest: Manifest, store: ResultStore,
     return results
 
 
+def check_lms_files(task: Task, options: Options) -> None:
+    """Read the Canvas export / Moodle worksheet before grading: a wrong file fails in a
+    second, not after the whole class is graded."""
+    from tutor.batch import canvas, lmsbook, moodle
+
+    if options.canvas_gradebook:
+        table = lmsbook.read_table(options.canvas_gradebook, "Canvas gradebook export")
+        if "ID" not in table.rows[0]:
+            raise UserError(f"{options.canvas_gradebook}: no 'ID' column; pass the CSV from "
+                            "Canvas' Gradebook > Export")
+        canvas._points(table.rows, canvas.task_column(table.rows[0], task.spec, options.lms_column))
+    if options.moodle_worksheet:
+        table = lmsbook.read_table(options.moodle_worksheet, "Moodle grading worksheet")
+        for column in (moodle.IDENTIFIER, moodle.GRADE, moodle.MAXIMUM, moodle.MODIFIED):
+            moodle._column(table.rows[0], column)
+
+
+def write_lms_files(task: Task, manifest: Manifest, results: list[StoredResult], graded: set[str],
+                    options: Options) -> list:
+    """The Canvas gradebook (and comments zip) and the Moodle worksheet, where asked."""
+    from tutor.batch import canvas, moodle
+
+    matches = []
+    if options.canvas_gradebook:
+        matches.append(canvas.write(options.canvas_gradebook, manifest.out, task.spec,
+                                    manifest.submissions, results, graded, options.lms_column))
+    if options.moodle_worksheet:
+        matches.append(moodle.write(options.moodle_worksheet, manifest.out, task.spec,
+                                    manifest.submissions, results, graded))
+    return matches
+
+
 def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
-                  formats: list[str]) -> integrity.IntegrityReport:
+                  formats: list[str] = ()) -> integrity.IntegrityReport:
     out = manifest.out
     exports.write_gradebook(out / "gradebook.csv", results)
     for result in results:
-        exports.write_student_files(out, result, task.spec, formats)
+        exports.write_student_files(out, result, task.spec)
     exports.remove_stale(out, {r.student for r in results})
-    if manifest.unattributed:
-        write_atomic(out / "unattributed.txt",
-                     "".join(f"{u.path}\t{u.reason}\n" for u in manifest.unattributed))
-    else:
-        (out / "unattributed.txt").unlink(missing_ok=True)
+    exports.write_unattributed(out / "unattributed.txt", manifest.unattributed)
     flags = integrity.find_groups(task, results)
     integrity.write_report(out, flags)
     return flags
@@ -177,6 +208,7 @@ def run(options: Options) -> summary.Summary:
         from tutor.batch.slurm import require_sbatch
 
         require_sbatch()
+    check_lms_files(task, options)
     out = options.out.expanduser().resolve()
     (out / ".batch").mkdir(parents=True, exist_ok=True)
     lock = batch_lock(out)
@@ -200,8 +232,10 @@ def run(options: Options) -> summary.Summary:
             _grade_here(task, manifest, todo, store, options, ctx.data_dir, err, started)
         results = collect(task, manifest, store, not_graded)
         write_outputs(task, manifest, results, options.formats)
+        graded = {s.student for s in manifest.submissions if store.get(s, manifest.spec_hash)}
+        matches = write_lms_files(task, manifest, results, graded, options)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
-                                   time.monotonic() - started)
+                                   time.monotonic() - started, lms=matches)
         summary.save(out, result)
         if not options.quiet:
             summary.render(stdout, result, out)

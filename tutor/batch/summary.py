@@ -13,6 +13,7 @@ from rich.table import Table
 
 from exercises.schema import Exercise
 from tutor.batch.feedback import check_title
+from tutor.batch.lmsbook import Matching
 from tutor.batch.models import StoredResult, Unattributed
 from tutor.state.atomic import write_atomic
 
@@ -35,10 +36,12 @@ class Summary(BaseModel):
     skipped_unchanged: int = 0
     unattributed: list[Unattributed] = []
     wall_s: Optional[float] = None
+    lms: list[Matching] = []
 
 
 def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Unattributed],
-              graded_now: int = 0, skipped: int = 0, wall_s: Optional[float] = None) -> Summary:
+              graded_now: int = 0, skipped: int = 0, wall_s: Optional[float] = None,
+              lms: Optional[list[Matching]] = None) -> Summary:
     statuses = Counter(r.report.status for r in results)
     histogram = [0] * BINS
     for r in results:
@@ -64,6 +67,7 @@ def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Un
         skipped_unchanged=skipped,
         unattributed=unattributed,
         wall_s=wall_s,
+        lms=lms or [],
     )
 
 
@@ -101,5 +105,28 @@ def render(console: Console, summary: Summary, out: Path) -> None:
         console.print(f"[yellow]{len(s.unattributed)} input(s) could not be attributed to a student:[/]")
         for item in s.unattributed:
             console.print(f"  {item.path}: {item.reason}", markup=False)
+    for match in s.lms:
+        render_matching(console, match)
     console.print(f"gradebook: {out / 'gradebook.csv'}; integrity flags: {out / 'integrity.txt'}",
                   markup=False)
+
+
+def render_matching(console: Console, m: Matching) -> None:
+    """Loud: every student who did not line up with the LMS file is named."""
+    lms = {"canvas": "Canvas", "moodle": "Moodle"}[m.lms]
+    console.print(f"[bold]{lms}[/]: {len(m.filled)} grade(s) written to {m.written}"
+                  + (f" (column {m.column!r})" if m.column else ""), highlight=False)
+    problems = [
+        (m.no_submission, "in the export with no submission (left as they were)"),
+        (m.no_student, f"graded but not in the {lms} file (not written)"),
+        (m.not_lms, f"graded from names that carry no {lms} id (not written)"),
+        (m.skipped, "not written"),
+    ]
+    for items, what in problems:
+        if items:
+            console.print(f"  [yellow]{len(items)} {what}:[/] " + ", ".join(items), highlight=False)
+    if m.neutralised:
+        console.print(f"  {m.neutralised} cell(s) that a spreadsheet would run as a formula were "
+                      "prefixed with ' (OWASP CSV-injection rule)", markup=False)
+    for note in m.notes:
+        console.print(f"  {note}", markup=False)

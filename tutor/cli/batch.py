@@ -30,8 +30,19 @@ def batch(
     workers: int = typer.Option(0, "--workers", "-j", min=0,
                                 help="Grading processes (default: one per core, at most 4)."),
     slurm: bool = typer.Option(False, "--slurm", help="Grade as a SLURM job array, then merge."),
-    fmt: str = typer.Option("csv", "--format", "-f",
-                            help="Comma-separated exports: csv, gradescope, prairielearn."),
+    canvas_gradebook: Optional[Path] = typer.Option(
+        None, "--canvas-gradebook", help="Canvas' gradebook export (Grades > Export > CSV): writes "
+        "canvas-gradebook.csv for Grades > Import and canvas-comments.zip for Upload Feedback "
+        "Comments, matched by the user id in Canvas' bulk-download names."),
+    moodle_worksheet: Optional[Path] = typer.Option(
+        None, "--moodle-worksheet", help="Moodle's offline grading worksheet (Grading action > "
+        "Download grading worksheet): writes moodle-worksheet.csv for Upload grading worksheet, "
+        "matched by the participant id in Moodle's download names."),
+    lms_column: str = typer.Option(
+        "", "--lms-column", help="The Canvas assignment column to fill, when its title does not "
+        "name the task (its title, 'Title (id)' or id)."),
+    fmt: str = typer.Option("csv", "--format", "-f", hidden=True,
+                            help="Kept for old scripts: only csv."),
     timeout: float = typer.Option(600.0, "--timeout", min=1,
                                   help="Seconds one submission may take before it is stopped."),
     regrade: Optional[str] = typer.Option(
@@ -44,12 +55,13 @@ def batch(
 ) -> None:
     """Grade every student's submission for TASK into a gradebook.
 
-    Writes to --out: gradebook.csv, feedback/STUDENT.txt, gradescope/ and prairielearn/
-    STUDENT/results.json (with --format), integrity.txt (identical weights or source, for a
-    human to review), summary.json and unattributed.txt. Rerun the same command after a crash,
-    a Ctrl-C or new submissions: only new or changed submissions are graded.
+    Writes to --out: gradebook.csv, feedback/STUDENT.txt, integrity.txt (identical weights or
+    source, for a human to review), summary.json and unattributed.txt; with --canvas-gradebook
+    canvas-gradebook.csv and canvas-comments.zip, with --moodle-worksheet moodle-worksheet.csv.
+    Rerun the same command after a crash, a Ctrl-C or new submissions: only new or changed
+    submissions are graded. (Gradescope and PrairieLearn run tutor themselves: `tutor autograder`.)
 
-    Examples: tutor batch canvas-download.zip --task task8.1 -f csv,gradescope;
+    Examples: tutor batch submissions.zip --task task8.1 --canvas-gradebook Grades.csv;
     tutor batch submissions/ --task task8.1 --slurm
     """
     from tutor.batch import exports, run
@@ -75,5 +87,8 @@ def batch(
         array_tasks=array_tasks,
         concurrency=max_running,
         regrade=regrade or "",
+        canvas_gradebook=canvas_gradebook,
+        moodle_worksheet=moodle_worksheet,
+        lms_column=lms_column,
     )
     run.run(options)

@@ -1,0 +1,41 @@
+"""Spreadsheet-safe cells: nothing tutor writes into a CSV/TSV runs as a formula when opened.
+
+The rule is OWASP's "CSV Injection" one (owasp.org/www-community/attacks/CSV_Injection; ASVS
+4 requirement 1.2.10 / 5.0 1.2.10): a cell whose first character is `=`, `+`, `-`, `@`, tab or
+carriage return is prefixed with a single quote, and every cell is quoted by the CSV writer as
+RFC 4180 needs. We also look past leading spaces (Canvas' own exporter does, `STARTS_WITH_EQUAL =
+/^\\s*=/` in lib/gradebook_exporter.rb) and catch a NUL, as ASVS asks. A plain number (`-2`,
+`+1.5`) cannot be a formula and is left alone, so grades stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, Iterable, Sequence
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def risky(text: str) -> bool:
+    """True when a spreadsheet would read `text` as a formula."""
+    if not text or NUMBER.match(text) or text.strip() == "-":
+        return False
+    return text[0] in TRIGGERS or text.lstrip(" ")[:1] in TRIGGERS
+
+
+def safe_cell(value: Any) -> str:
+    """The cell as text, neutralised when a spreadsheet would run it."""
+    text = "" if value is None else str(value)
+    return "'" + text if risky(text) else text
+
+
+def csv_text(rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:
+    """Rows as CSV (or TSV) text, every cell passed through `safe_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue()
