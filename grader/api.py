@@ -7,10 +7,13 @@ submission is a report with status "failed" or "error" and a one-line reason).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from exercises import Task
 from grader.report import Report
+
+if TYPE_CHECKING:
+    from grader.target import TargetFramework
 
 ProgressCallback = Callable[[dict], None]
 
@@ -22,12 +25,16 @@ class Grader:
     The fork server starts on first use (one TensorFlow import, ~2 s); each submission then
     costs one fork, not one import. Not thread-safe: one Grader per thread."""
 
-    def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False) -> None:
+    def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False,
+                 target: Optional["TargetFramework"] = None) -> None:
+        """`target`: what the course's jobs train with (the cluster profile's [framework]);
+        checks and advice follow it. Default: tutor's own environment."""
         from grader.pipeline import Pipeline
+        from grader.target import OWN
 
         self.data_dir = data_dir
         self.allow_downloads = allow_downloads
-        self._pipeline = Pipeline(data_dir, allow_downloads)
+        self._pipeline = Pipeline(data_dir, allow_downloads, target or OWN)
 
     def __enter__(self) -> "Grader":
         return self

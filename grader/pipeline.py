@@ -31,6 +31,7 @@ from grader.intake.submission import MODEL_ARTIFACT as ARTIFACT
 from grader.limits import policy_for
 from grader.report import CheckResult, ModelSummary, Report
 from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, copy_submission
+from grader.target import OWN, TargetFramework
 
 
 class BuildResult(BaseModel):
@@ -125,9 +126,11 @@ def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcom
 class Pipeline:
     """Grades many submissions with one fork server (see grader.api.Grader)."""
 
-    def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False) -> None:
+    def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False,
+                 target: TargetFramework = OWN) -> None:
         self.data_dir = Path(data_dir) if data_dir else None
         self.allow_downloads = allow_downloads
+        self.target = target
         self._server: Optional[ForkServer] = None
         self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
         self._staged: dict[str, tuple[Path, Path, Optional[tuple]]] = {}  # name -> (source, copy, stat)
@@ -358,6 +361,7 @@ class Pipeline:
             spec=task.spec,
             submission=submission.folder,
             intake=submission,
+            target=self.target,
             mode=mode,
             summary=outcome.summary,
             model_error=outcome.model_error,
@@ -366,6 +370,7 @@ class Pipeline:
             extra={**extra, **_compile_facts(outcome.summary), **(facts or {})},
         )
         results = ([outcome.row] if outcome.row else []) + run_checks(ctx)
+        outcome.meta["target"] = self.target.label  # the framework the course's jobs train with
         return assemble(task, mode, results, outcome, started)
 
     def _look(self, task: Task, submission: Submission, mode: Mode) -> Outcome:

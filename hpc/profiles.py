@@ -10,8 +10,10 @@ e.g. "--gres gpu:{gpus}"), `cpus_per_task`/`time`/`mem` (site values that overri
 exercise's), `max_cpus_per_task`/`max_gpus`/`max_time` (limits checked before sbatch),
 `modules` + `purge_modules`, `container` and `launcher` (the command that runs Python, e.g.
 "singularity exec --nv {container} python"; it must end in a Python and use {container} when a
-container is set), `gpus_per_job` (GPUs a GPU task asks for), `setup` (shell lines before it) and
-`extra_directives` (more #SBATCH options). A `<placeholder>` left in any of them is refused
+container is set), `gpus_per_job` (GPUs a GPU task asks for), `setup` (shell lines before it),
+`extra_directives` (more #SBATCH options) and `[framework]`, what the jobs train with
+(`tensorflow`, `keras`, `python`, `backend`, `image`; `own = true`: tutor's own environment),
+which checks, hints and reports follow. A `<placeholder>` left in any of them is refused
 at submit time (`--dry-run` still renders).
 """
 
@@ -26,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from exercises.schema import SLURM_TIME
 from exercises.spec_errors import describe, did_you_mean, read_text, toml_line
+from grader.target import OWN, TargetFramework
 from hpc.errors import ProfileError
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"
@@ -65,6 +68,10 @@ class ClusterProfile(BaseModel):
     setup: list[str] = Field([], description="Shell lines run before the launcher.", examples=[["export TF_CPP_MIN_LOG_LEVEL=2"]])
     extra_directives: list[str] = Field([], description="More #SBATCH options, as sbatch takes them.",
                                         examples=[["--constraint=a100"]])
+    framework: TargetFramework = Field(OWN, description="What the jobs train with: the container's TensorFlow, "
+                                       "Keras, Python and Keras backend ([framework] table; own = true: tutor's own).",
+                                       examples=[{"image": "NGC TensorFlow 23.03", "tensorflow": "2.11.0",
+                                                  "keras": "2.11.0", "python": "3.8"}])
     source: Optional[Path] = Field(None, description="The file it was read from (filled by the loader).")
 
     @field_validator("time", "max_time")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from exercises import Catalog, Task, load_catalog
 from tutor.config import CourseConfig, load_config
+
+if TYPE_CHECKING:
+    from grader.target import TargetFramework
 
 
 @dataclass
@@ -38,6 +41,19 @@ class Context:
     @property
     def data_dir(self) -> Optional[Path]:
         return self.config.data_dir
+
+    @cached_property
+    def target(self) -> "TargetFramework":
+        """What the course's jobs train with: the cluster profile's [framework] (tutor's own
+        environment when the profile cannot be read; `tutor doctor` reports that problem)."""
+        from grader.target import OWN
+        from hpc.errors import ProfileError
+        from hpc.profiles import load_profile
+
+        try:
+            return load_profile(self.config.profile, self.config.profiles_dir).framework
+        except ProfileError:
+            return OWN
 
 
 def load_context() -> Context:

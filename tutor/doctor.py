@@ -150,6 +150,19 @@ def check_dirs(workspace_root: Path) -> list[Finding]:
     return findings
 
 
+def check_framework(profile_name: str, profiles_dir: Optional[Path]) -> list[Finding]:
+    """What the profile says the jobs train with, and what the site's image really has."""
+    from hpc.errors import ProfileError
+    from hpc.profiles import load_profile
+    from tutor.image_probe import check_image
+
+    try:
+        profile = load_profile(profile_name, profiles_dir)
+    except ProfileError as exc:
+        return [Finding("framework", "error", str(exc).splitlines()[0], "fix the profile named above")]
+    return check_image(profile)
+
+
 # Other parts add their own probes (e.g. the grader's sandbox capabilities).
 EXTRA_PROBES: list[Callable[[], list[Finding]]] = []
 
@@ -161,11 +174,14 @@ def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
     try:
         config = load_config()
         data_dir, workspace_root = config.data_dir, config.workspace_root
+        profile, profiles_dir = config.profile, config.profiles_dir
     except ConfigError:
         data_dir, workspace_root = None, Path.home() / "tutor-work"
+        profile, profiles_dir = "local", None
     if with_tensorflow:
         findings += check_tensorflow()
     findings += check_tools()
+    findings += check_framework(profile, profiles_dir)
     findings += check_data(data_dir)
     findings += check_dirs(workspace_root)
     for probe in EXTRA_PROBES:

@@ -14,6 +14,7 @@ import numpy as np
 
 from exercises.schema import Exercise
 from grader.report import ModelSummary
+from grader.target import OWN, TargetFramework
 
 if TYPE_CHECKING:
     from grader.intake import Submission
@@ -41,3 +42,4 @@ class CheckContext:
     artifact_error: Optional[str] = None  # e.g. "no model.keras: run `tutor train task8.1`"
     extra: dict = field(default_factory=dict)  # room for task-specific facts (train.json...)
     intake: Optional["Submission"] = None  # the submission as resolved once at intake
+    target: TargetFramework = OWN  # what the course's jobs train with (the cluster profile's [framework])

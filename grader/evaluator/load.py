@@ -1,10 +1,9 @@
-"""Opening an untrusted .keras file with safe_mode=True, with one-line reasons for refusals."""
+"""Opening an untrusted model file (Keras v3 zip or legacy HDF5) with safe_mode=True, after its
+config passed `grader.evaluator.screen`; one-line reasons for refusals."""
 
 from __future__ import annotations
 
-import json
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -49,25 +48,3 @@ def open_untrusted(path: Path, cap_text: str = "memory", name: Optional[str] = N
     if not isinstance(model, keras.Model):
         raise JobFailure(f"{name} holds a {type(model).__name__}, not a Keras model")
     return model
-
-
-def compile_facts(path: Path) -> tuple[Optional[dict], Optional[str]]:
-    """(optimizer config, loss name) as the artifact's config.json records them, read as plain
-    JSON; (None, None) if absent or odd."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if archive.getinfo("config.json").file_size > 16 << 20:
-                return None, None
-            config = json.loads(archive.read("config.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None, None
-    compiled = config.get("compile_config") if isinstance(config, dict) else None
-    if not isinstance(compiled, dict):
-        return None, None
-    optimizer = compiled.get("optimizer")
-    if isinstance(optimizer, str):
-        optimizer = {"class_name": optimizer}
-    loss = compiled.get("loss")
-    if isinstance(loss, dict):
-        loss = (loss.get("config") or {}).get("name") or loss.get("class_name")
-    return (optimizer if isinstance(optimizer, dict) else None), (loss if isinstance(loss, str) else None)

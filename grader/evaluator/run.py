@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from grader.evaluator.load import compile_facts, open_untrusted
+from grader.evaluator.load import open_untrusted
+from grader.evaluator.screen import compile_facts, read_config, screen
 from grader.summary import model_shapes, summarize
 
 
@@ -51,8 +52,11 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     if staged not in ("model.keras", "model.h5"):
         raise ValueError(f"unexpected staged artifact name {staged!r}")
     artifact = workdir / "in" / staged
-    model = open_untrusted(artifact, cap_text=cap, name=str(args.get("name") or staged))
-    optimizer, loss = compile_facts(artifact)
+    name = str(args.get("name") or staged)
+    config, compiled = read_config(artifact, "hdf5" if staged == "model.h5" else "keras-zip", name)
+    screen(config, name)  # the config as data first: nothing is deserialised before this passes
+    model = open_untrusted(artifact, cap_text=cap, name=name)
+    optimizer, loss = compile_facts(compiled)
     summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
     predicted, problem = None, None
     if args.get("predict", True):  # False: the summary alone (a second artifact, a rebuilt model)

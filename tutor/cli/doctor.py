@@ -20,6 +20,8 @@ def doctor(
     """Say what is ready and what is missing: TensorFlow, GPU, SLURM, containers, data, config."""
     from dataclasses import asdict
 
+    from rich.markup import escape
+
     from tutor.cli.output import out
     from tutor.doctor import run_doctor
 
@@ -28,8 +30,8 @@ def doctor(
         print(json.dumps([asdict(f) for f in findings], indent=2))
     else:
         for f in findings:
-            out.print(f"{MARK[f.level]} [bold]{f.area:<10}[/] {f.message}")
+            out.print(f"{MARK[f.level]} [bold]{f.area:<10}[/] {escape(f.message)}")
             if f.fix and f.level != "ok":
-                out.print(f"  [dim]→ {f.fix}[/]")
+                out.print(f"  [dim]→ {escape(f.fix)}[/]")
     bad = [f for f in findings if f.level == "error"]
     raise typer.Exit(1 if bad else 0)

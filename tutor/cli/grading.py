@@ -106,7 +106,7 @@ def _grader(ctx, task: "Task"):
     """A Grader whose fork server already imports TensorFlow while we stage the submission."""
     from grader.api import Grader
 
-    grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads)
+    grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads, target=ctx.target)
     if task.spec.kind.value == "model":
         grader.warm_up()
     return grader
