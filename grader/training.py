@@ -84,14 +84,24 @@ class _Progress:
 
 
 def _fit_hint(text: str, labels: str) -> str:
-    if any(w in text for w in ("Shapes", "shape", "incompatible", "logits and labels", "Received a label value")):
+    if "expected axis" in text or "input_spec" in text or "Input 0 of layer" in text:
+        return "; the model's input shape does not match the task's images (see the input-shape check)"
+    if any(w in text for w in ("logits and labels", "Received a label value", "Arguments `target` and `output`",
+                               "labels must", "Shapes", "incompatible")):
         if labels == "categorical":
             return "; this task's labels are one-hot: compile with loss='categorical_crossentropy'"
         return "; this task's labels are class numbers: compile with loss='sparse_categorical_crossentropy'"
     return ""
 
 
-def _fit_data(x: Any, y: Any, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def _model_dims(model: Any) -> Optional[list]:
+    try:
+        return list(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _fit_data(x: Any, y: Any, args: dict[str, Any], model_dims: Optional[list] = None) -> tuple[dict[str, Any], int]:
     """model.fit keyword arguments for the recipe, and the steps per epoch.
 
     Small inputs go in as arrays, exactly as a student's own `model.fit(x, y, ...)` would
@@ -111,7 +121,12 @@ def _fit_data(x: Any, y: Any, args: dict[str, Any]) -> tuple[dict[str, Any], int
     n_val = int(len(x) * split)
     steps = -(-(len(x) - n_val) // batch_size)
     if adapter != "rgb96":
-        return {"x": adapt(x, adapter), "y": labels, "batch_size": batch_size, "shuffle": True,
+        from grader.data.adapters import fits, input_shape, reshape_for
+
+        inputs = adapt(x, adapter)
+        if model_dims and list(model_dims) != list(input_shape(adapter)) and fits(model_dims, adapter):
+            inputs = reshape_for(inputs, model_dims)  # a 28x28 model under "flatten": same pixels
+        return {"x": inputs, "y": labels, "batch_size": batch_size, "shuffle": True,
                 "validation_split": split}, steps
 
     def stream(xs: Any, ys: Any, shuffle: bool) -> Any:
@@ -145,7 +160,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         raise JobFailure("build_model() returned a model that is not compiled: call model.compile(...) before returning it")
     with np.load(workdir / "in" / "train.npz", allow_pickle=False) as data:
         x, y = data["x_train"], data["y_train"]
-    fit_data, steps = _fit_data(x, y, args)
+    fit_data, steps = _fit_data(x, y, args, _model_dims(model))
     out = workdir / "out"
     epochs = int(args["epochs"])
     progress = _Progress.make(out / "progress.jsonl", epochs, steps)

@@ -53,6 +53,18 @@ def _bilinear(size_in, size_out):
 RESIZE_96 = None
 
 
+def to_model(model, inputs):
+    """Inputs reshaped to the model's own input shape when it holds the same values (a 28x28
+    model fed flattened images), as the grader does."""
+    try:
+        dims = [int(d) for d in model.inputs[0].shape[1:]]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return inputs
+    if list(inputs.shape[1:]) != dims and int(np.prod(dims)) == int(np.prod(inputs.shape[1:])):
+        return inputs.reshape((len(inputs), *dims))
+    return inputs
+
+
 def adapt(x, adapter):
     """One batch of raw uint8 images -> float32 model inputs in [0, 1]."""
     global RESIZE_96
@@ -192,10 +204,11 @@ def main(argv=None):
                             args.labels) if n_val else None)
         fit = dict(x=train, validation_data=val)
     else:
-        fit = dict(x=adapt(x_fit, args.adapter), y=encode(y_fit, args.labels), batch_size=args.batch_size,
-                   shuffle=True)
+        fit = dict(x=to_model(model, adapt(x_fit, args.adapter)), y=encode(y_fit, args.labels),
+                   batch_size=args.batch_size, shuffle=True)
         if n_val:
-            fit["validation_data"] = (adapt(x[len(x) - n_val:], args.adapter), encode(y[len(y) - n_val:], args.labels))
+            fit["validation_data"] = (to_model(model, adapt(x[len(x) - n_val:], args.adapter)),
+                                      encode(y[len(y) - n_val:], args.labels))
     started = time.monotonic()
     history = model.fit(epochs=args.epochs, verbose=2, callbacks=[timer], **fit)
     total = time.monotonic() - started

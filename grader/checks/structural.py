@@ -46,7 +46,7 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
     got = summary.input_shape if which == "input" else summary.output_shape
     accepted = check.accepted
     shown = [w if (w and w[0] is None) else [None, *w] for w in accepted]
-    display_want = shown[0] if len(shown) == 1 else shown
+    display_want = shown[0] if len(shown) == 1 else " or ".join(shape_text(w) for w in shown)
     for want in accepted:
         if _same_shape(without_batch(got, want), want):
             return passed(check, f"{which} shape {shape_text(got)}", display_want, got)

@@ -37,3 +37,22 @@ def adapt(x: np.ndarray, adapter: str) -> np.ndarray:
 def batches(x: np.ndarray, adapter: str, batch_size: int = 256) -> Iterator[np.ndarray]:
     for start in range(0, len(x), batch_size):
         yield adapt(x[start : start + batch_size], adapter)
+
+
+def fits(model_dims: list, adapter: str) -> bool:
+    """Whether a model taking `model_dims` (no batch dimension) can be fed this adapter's
+    images reshaped: every size known and the same number of values (784 vs 28x28)."""
+    if adapter not in ("flatten", "image", "cifar") or not model_dims or any(d is None for d in model_dims):
+        return False
+    expected = 1
+    for d in input_shape(adapter):
+        expected *= d
+    size = 1
+    for d in model_dims:
+        size *= int(d)
+    return size == expected
+
+
+def reshape_for(x: np.ndarray, model_dims: list) -> np.ndarray:
+    """Adapted inputs reshaped to the model's own input shape (see `fits`)."""
+    return np.asarray(x).reshape((len(x), *[int(d) for d in model_dims]))

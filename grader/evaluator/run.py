@@ -25,9 +25,14 @@ def predict_classes(model: Any, x: np.ndarray, adapter: str, num_classes: int, b
     """Predicted class per input, or (None, reason) when the model cannot take the task's inputs."""
     from grader.data.adapters import batches, input_shape
 
+    from grader.data.adapters import fits, reshape_for
+
     expected = input_shape(adapter)
     model_in, model_out = model_shapes(model)
-    if not _compatible(model_in, expected):
+    reshape = None
+    if not _compatible(model_in, expected) and fits(list(model_in[1:]), adapter):
+        reshape = list(model_in[1:])  # e.g. a 28x28 model under adapter "flatten": same pixels
+    elif not _compatible(model_in, expected):
         return None, (
             f"the model takes inputs of shape {_shape_text(model_in)} but the task's test images are "
             f"{_shape_text([None, *expected])}"
@@ -39,6 +44,8 @@ def predict_classes(model: Any, x: np.ndarray, adapter: str, num_classes: int, b
         )
     predicted: list[np.ndarray] = []
     for batch in batches(x, adapter, batch_size):
+        if reshape is not None:
+            batch = reshape_for(batch, reshape)
         scores = model.predict_on_batch(batch)
         predicted.append(np.asarray(scores).reshape(len(batch), -1).argmax(axis=1).astype(np.int64))
     return np.concatenate(predicted).tolist() if predicted else [], None

@@ -68,8 +68,14 @@ def _reason(report: Report) -> str:
     return failed[0].message if failed else ""
 
 
-def write_gradebook(path: Path, results: Iterable[StoredResult]) -> None:
-    rows = [COLUMNS] + [[gradebook_row(r)[c] for c in COLUMNS] for r in results]
+def write_gradebook(path: Path, results: Iterable[StoredResult],
+                    extra: Optional[dict[str, dict[str, str]]] = None) -> None:
+    """`extra`: per student, the columns tutor.batch.marks adds (manual marks, lateness)."""
+    from tutor.batch.marks import EXTRA_COLUMNS
+
+    columns = COLUMNS + EXTRA_COLUMNS
+    rows = [columns] + [[{**gradebook_row(r), **(extra or {}).get(r.student, {})}.get(c, "") for c in columns]
+                        for r in results]
     _write_if_changed(path, csv_text(rows))
 
 
@@ -81,9 +87,10 @@ def write_unattributed(path: Path, items: list[Unattributed]) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_student_files(out: Path, result: StoredResult, spec: Exercise) -> None:
-    """The feedback file a student (or the LMS comment box) gets."""
-    text = feedback_text(result.report, spec, result.student)
+def write_student_files(out: Path, result: StoredResult, spec: Exercise, folders: Iterable[str] = ()) -> None:
+    """The feedback file a student (or the LMS comment box) gets; `folders` (where the
+    submission sat on the instructor's side) are kept out of it."""
+    text = feedback_text(result.report, spec, result.student, folders)
     _write_if_changed(out / "feedback" / f"{result.student}.txt", text)
 
 

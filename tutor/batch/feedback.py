@@ -8,13 +8,16 @@ report otherwise.
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from typing import Any, Iterable
 
 from exercises.schema import Exercise
 from grader.report import Report
 
 
-def feedback_text(report: Report, spec: Exercise, student: str = "") -> str:
+def feedback_text(report: Report, spec: Exercise, student: str = "", folders: Iterable[str] = ()) -> str:
+    """The student's feedback; `folders` (where their submission sat on the instructor's side)
+    are replaced by "your submission", so no instructor path reaches a student."""
     try:
         from tutor.render import report_text  # what `tutor grade` prints, as plain text
     except ImportError:
@@ -22,7 +25,22 @@ def feedback_text(report: Report, spec: Exercise, student: str = "") -> str:
     else:
         body = report_text(report, spec)
     head = f"Feedback for {student}\n\n" if student else ""
-    return f"{head}{body.rstrip()}\n"
+    return scrub_paths(f"{head}{body.rstrip()}\n", student, folders)
+
+
+# The grader's own temporary folders (a sandbox job's copy of the submission).
+SANDBOX_PATH = re.compile(r"(?:/[^\s:'\"`]*)?/tutor-sandbox-[^\s/:'\"`]*/[^\s/:'\"`]+/(?:sub/)?")
+
+
+def scrub_paths(text: str, student: str, folders: Iterable[str] = ()) -> str:
+    """Instructor-side paths out of a student's feedback: the submission folder (as given and
+    resolved), any path ending in the student's own folder, the grader's sandbox folders."""
+    for folder in sorted({f for f in folders if f and len(f) > 1}, key=len, reverse=True):
+        text = text.replace(folder.rstrip("/") + "/", "").replace(folder.rstrip("/"), "your submission")
+    if student:
+        text = re.sub(r"[^\s'\"`(]*/" + re.escape(student) + r"/", "", text)
+        text = re.sub(r"[^\s'\"`(]*/" + re.escape(student) + r"(?=[\s:,;)'\"`]|$)", "your submission", text)
+    return SANDBOX_PATH.sub("", text)
 
 
 def _cell(value: Any) -> str:

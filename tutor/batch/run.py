@@ -161,11 +161,24 @@ def write_lms_files(task: Task, manifest: Manifest, results: list[StoredResult],
 
 
 def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
-                  formats: list[str] = ()) -> integrity.IntegrityReport:
+                  formats: list[str] = (), source: Optional[Path] = None) -> integrity.IntegrityReport:
+    from tutor.batch import marks
+    from tutor.config import load_config
+
     out = manifest.out
-    exports.write_gradebook(out / "gradebook.csv", results)
+    config = load_config()
+    adjust = marks.adjustments(out, source or out, task.spec, results)
+    for warning in adjust.warnings:
+        from tutor.cli.output import warn
+
+        warn(warning)
+    extra = marks.columns_for(results, task.spec, adjust, config.late_penalty_per_day, config.late_penalty_max)
+    exports.write_gradebook(out / "gradebook.csv", results, extra)
+    where = {sub.student: sub for sub in manifest.submissions}
     for result in results:
-        exports.write_student_files(out, result, task.spec)
+        sub = where.get(result.student)
+        folders = [str(sub.path), str(Path(sub.path).resolve()), str(out)] if sub else [str(out)]
+        exports.write_student_files(out, result, task.spec, folders)
     exports.remove_stale(out, {r.student for r in results})
     exports.write_unattributed(out / "unattributed.txt", manifest.unattributed)
     flags = integrity.find_groups(task, results)
@@ -231,7 +244,7 @@ def run(options: Options) -> summary.Summary:
         elif todo:
             _grade_here(task, manifest, todo, store, options, ctx.data_dir, err, started)
         results = collect(task, manifest, store, not_graded)
-        write_outputs(task, manifest, results, options.formats)
+        write_outputs(task, manifest, results, options.formats, options.source)
         graded = {s.student for s in manifest.submissions if store.get(s, manifest.spec_hash)}
         matches = write_lms_files(task, manifest, results, graded, options)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
