@@ -18,6 +18,15 @@ from grader.report import Report
 def feedback_text(report: Report, spec: Exercise, student: str = "", folders: Iterable[str] = ()) -> str:
     """The student's feedback; `folders` (where their submission sat on the instructor's side)
     are replaced by "your submission", so no instructor path reaches a student."""
+    folders = list(folders)
+
+    def clean(text):
+        return scrub_paths(text, student, folders) if isinstance(text, str) else text
+
+    report = report.model_copy(update={
+        "error": clean(report.error),
+        "checks": [c.model_copy(update={"message": clean(c.message), "actual": clean(c.actual)})
+                   for c in report.checks]})
     try:
         from tutor.render import report_text  # what `tutor grade` prints, as plain text
     except ImportError:

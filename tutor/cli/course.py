@@ -37,6 +37,7 @@ def list_tasks(
     ctx = load_context()
     progress = load_progress()
     warn_problems(ctx.catalog)
+    deadlines = ctx.config.deadlines
     if as_json:
         rows = [
             {
@@ -47,6 +48,7 @@ def list_tasks(
                 "kind": t.spec.kind.value,
                 "needs_gpu": t.spec.needs_gpu,
                 "status": progress.task(t.id).status.value,
+                "deadline": deadlines[t.id].isoformat() if t.id in deadlines else None,
             }
             for t in ctx.catalog
         ]
@@ -65,14 +67,35 @@ def list_tasks(
         table.add_column("title")
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
+        dated = any(t.id in deadlines for t in tasks)
+        if dated:
+            table.add_column("due")
         for task in tasks:
             status = progress.task(task.id).status.value
             done += status in ("graded", "done")
             kind = task.spec.kind.value + (" · GPU" if task.spec.needs_gpu else "")
-            table.add_row(task.id, task.spec.title, kind, f"[{STATUS_STYLE[status]}]{status}[/]")
+            row = [task.id, task.spec.title, kind, f"[{STATUS_STYLE[status]}]{status}[/]"]
+            if dated:
+                row.append(due_text(deadlines.get(task.id)))
+            table.add_row(*row)
         out.print(table)
         out.print()
     out.print(f"{done}/{len(ctx.catalog)} tasks complete. Next: tutor show TASK")
+
+
+def due_text(when) -> str:
+    """'01 Dec 23:59 +0100 (in 3 d 4 h)' or '... (closed)'; '' without a deadline."""
+    from datetime import datetime, timezone
+
+    from tutor.handin.deadlines import human_delta, is_aware
+
+    if when is None:
+        return ""
+    if not is_aware(when):
+        return when.strftime("%Y-%m-%d %H:%M") + " (no time zone)"
+    left = when - datetime.now(timezone.utc)
+    state = f"in {human_delta(left)}" if left.total_seconds() > 0 else "closed"
+    return f"{when.strftime('%d %b %H:%M %z')} ({state})"
 
 
 def show(task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1")) -> None:
@@ -92,6 +115,8 @@ def show(task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1")
         facts.append("needs a GPU (tutor submit)")
     if spec.dataset:
         facts.append(f"data: {spec.dataset.name}")
+    if spec.id in ctx.config.deadlines:
+        facts.append(f"due {due_text(ctx.config.deadlines[spec.id])}")
     out.print(Panel(f"[bold]{spec.title}[/]\n{spec.summary}\n[dim]{' · '.join(facts)}[/]"))
     out.print(Markdown(task.instructions()))
     entry = load_progress().task(spec.id)
