@@ -149,7 +149,9 @@ class Course:
             subprocess.run(["userdel", name], capture_output=True)
         for group in self._groups:
             subprocess.run(["groupdel", group], capture_output=True)
-        shutil.rmtree(self.root, ignore_errors=True)  # as root: modes do not stand in the way
+        # As root: modes do not stand in the way; rm copes with trees deeper than Python's stack.
+        subprocess.run(["rm", "-rf", "--one-file-system", str(self.root)], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     # ------------------------------------------------------------------ acting as someone
 
@@ -176,16 +178,25 @@ class Course:
     def _as(self, who: Account) -> list[str]:
         return ["setpriv", f"--reuid={who.uid}", f"--regid={who.gid}", "--init-groups", "--"]
 
-    def run_as(self, who: Account, *args: str, cwd: Path | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess:
-        """The real `tutor` console script, run as `who`."""
-        return subprocess.run(self._as(who) + [str(TUTOR), *args], cwd=cwd or who.home,
-                              env=self.env(who), capture_output=True, text=True, timeout=timeout)
+    def run_as(self, who: Account, *args: str, cwd: Path | None = None, timeout: float = 300,
+               env: dict[str, str | None] | None = None, limits: tuple[str, ...] = (),
+               tutor: Path = TUTOR) -> subprocess.CompletedProcess:
+        """The real `tutor` console script, run as `who` (`env`: changes, None removes;
+        `limits`: prlimit options such as --as=BYTES)."""
+        environ = self.env(who)
+        for key, value in (env or {}).items():
+            if value is None:
+                environ.pop(key, None)
+            else:
+                environ[key] = value
+        prefix = ["prlimit", *limits, "--"] if limits else []
+        return subprocess.run(prefix + self._as(who) + [str(tutor), *args], cwd=cwd or who.home,
+                              env=environ, capture_output=True, text=True, timeout=timeout)
 
-    def py_as(self, who: Account, code: str) -> dict:
-        """Run a Python snippet as `who`; it prints one JSON object, returned here."""
+    def py_as(self, who: Account, code: str, timeout: float = 60):
+        """Run a Python snippet as `who`; it prints one JSON value, returned here."""
         done = subprocess.run(self._as(who) + [sys.executable, "-c", code], env=self.env(who),
-                              capture_output=True, text=True, timeout=60, cwd=who.home)
+                              capture_output=True, text=True, timeout=timeout, cwd=who.home)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -282,8 +282,9 @@ def _show_collect(report) -> None:
         if row.changed_at is not None:
             timing += f" (counted from a change at {show_time(row.changed_at, report.deadline)})"
         check = f"student's check: {row.claimed_check}" + (" (--anyway)" if row.anyway else "")
-        files = f"{len(row.files)} files" + ("" if row.complete else f", INCOMPLETE: missing {', '.join(row.missing)}")
-        notes = f"{files}; CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {files}"
+        notes = "CHANGED: " + "; ".join(row.problems) if row.problems else f"verified, {len(row.files)} files"
+        if not row.complete:
+            notes = f"INCOMPLETE: missing {', '.join(row.missing)}; {notes}"
         say(f"{row.student}  attempt {row.attempt} of {row.attempts}  receipt {row.receipt}  "
             f"{show_time(row.handed_in_at, report.deadline)}  {timing}  {check}  {notes}")
     for row in report.rows:

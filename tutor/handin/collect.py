@@ -283,6 +283,10 @@ def _wanted(declared: TaskFiles, limits: Limits):
                 if undeclared <= 3:
                     reasons.append(f"{item.path} is not one of the task's declared files: not collected")
                 continue
+            if item.size > limits.file_bytes:
+                reasons.append(f"{item.path} is {item.size / 1e6:.1f} MB, over the course's limit of "
+                               f"{limits.file_bytes / 1e6:.1f} MB per file: not collected")
+                continue
             per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
             if per_pattern[pattern] > limits.files_per_pattern:
                 continue
