@@ -164,7 +164,7 @@ def load_config_file(path: Optional[Path]) -> CourseConfig:
                 p if p.is_absolute() else (base / p).resolve() for p in config.exercise_dirs
             ]
         config = config.model_copy(update=updates)
-    for folder in [*config.exercise_dirs, *filter(None, [config.profiles_dir])]:
+    for folder in [*config.exercise_dirs, *filter(None, [config.profiles_dir, config.solutions_dir])]:
         reason = untrusted_reason(folder)
         if reason:
             raise ConfigError(f"{path}: {reason}")

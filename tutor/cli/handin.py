@@ -39,7 +39,7 @@ def course_init(
                                "else DIR/tutor.toml)."),
 ) -> None:
     """Create (or repair) the course's hand-in area and record it, with deadlines, in tutor.toml."""
-    from tutor.cli.output import out, warn
+    from tutor.cli.output import err, out
     from tutor.config import find_config_file, load_config_file
     from tutor.context import load_context
     from tutor.errors import UserError
@@ -85,8 +85,8 @@ def course_init(
     for task_id, when in sorted(parsed.items()):
         out.print(f"  deadline {task_id}: {show_time(when, when) if when else 'removed'}")
     out.print(f"Students use this config: export TUTOR_CONFIG={target}")
-    for line in report.warnings:
-        warn(line)
+    for line in report.warnings:  # may hold names students chose: no markup
+        err.print(f"warning: {line}", markup=False, highlight=False)
 
 
 def handin(
@@ -216,6 +216,8 @@ def collect(
                                            "in all (default: collect_max_gb in tutor.toml, 20)."),
 ) -> None:
     """Instructor: gather every student's latest attempt, verified, into the layout tutor batch reads."""
+    import os
+
     from tutor.context import load_context
     from tutor.errors import UserError
     from tutor.handin.attempt import declared
@@ -243,6 +245,7 @@ def collect(
     elif config.handin_students:
         names = group_members(config.handin_students)
     out = (out_dir or Path.cwd() / f"collected-{task.id}").expanduser().absolute()
+    out = Path(os.path.realpath(out.parent)) / out.name  # checked and written as the real path
     limits = Limits(
         file_bytes=config.max_handin_mb * 1_000_000,
         attempt_bytes=config.max_attempt_mb * 1_000_000,

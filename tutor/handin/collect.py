@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Literal, Optional
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tutor.errors import UserError
 from tutor.handin.deadlines import lateness
@@ -43,6 +43,7 @@ from tutor.trust import unsafe_parent_reason
 REPORT_NAME = ".collect.json"
 MAX_ROW_PROBLEMS = 40
 MAX_IGNORED = 50
+MAX_FOLDERS = 8  # per student (a lost state file makes a new one; more is deliberate)
 Status = Literal["collected", "not handed in", "no on-time attempt", "unreadable"]
 
 
@@ -62,6 +63,7 @@ class StudentRow(BaseModel):
     claimed_check: Optional[str] = None  # the student's own check, as their manifest says
     anyway: bool = False
     problems: list[str] = []
+    candidate: int = Field(0, exclude=True)  # which of the student's folders (staging name)
 
 
 class CollectReport(BaseModel):
@@ -129,9 +131,9 @@ def collect(area: Path, task_id: str, out: Path, deadline: Optional[datetime], o
         budget = Budget(class_bytes, 2 * limits.attempt_bytes, limits.file_bytes)
         folders, ignored = student_folders(area_fd)
         rows: dict[str, StudentRow] = {}
-        for student, names in sorted(folders.items()):
+        for student, found in sorted(folders.items()):
             budget.next_student()
-            rows[student] = _guarded(area_fd, student, names, task_id, out, deadline, on_time_only,
+            rows[student] = _guarded(area_fd, student, found, task_id, out, deadline, on_time_only,
                                      declared, limits, budget)
     finally:
         os.close(area_fd)
@@ -150,6 +152,8 @@ def make_out(out: Path, area: Path) -> None:
     """`out` as a new folder of ours (0700), in a place no other user can swap or enter."""
     real_area = os.path.realpath(area)
     real_parent = os.path.realpath(out.parent)
+    if out != Path(real_parent) / out.name:
+        raise UserError(f"--out {out}: give it without symbolic links ({Path(real_parent) / out.name})")
     if real_parent == real_area or real_parent.startswith(real_area + os.sep):
         raise UserError(f"{out} is inside the hand-in area, where students create names: "
                         "pass --out with a folder outside it")
@@ -169,63 +173,84 @@ def make_out(out: Path, area: Path) -> None:
     os.chmod(out, 0o700)
 
 
-def student_folders(area_fd: int) -> tuple[dict[str, list[str]], list[str]]:
+@dataclass
+class Found:
+    """One student's folders in the area (at most MAX_FOLDERS of them, and how many more)."""
+
+    uid: int
+    names: list[str]
+    more: int = 0
+
+
+def student_folders(area_fd: int) -> tuple[dict[str, Found], list[str]]:
     """Each student's folders in the area, found by owner: `NAME` or `NAME~suffix`, owned by
     NAME. Anything else is listed (a bounded number of times) as ignored."""
-    folders: dict[str, list[str]] = {}
+    folders: dict[str, Found] = {}
     ignored: list[str] = []
     skipped = 0
+    names: dict[int, str] = {}
     with os.scandir(area_fd) as it:
         for entry in it:
             name = entry.name
             if name.startswith(".") or name == "tutor.toml":
                 continue
             st = entry.stat(follow_symlinks=False)
-            owner = folder_owner_name(name, st)
+            if st.st_uid not in names:
+                names[st.st_uid] = user_name(st.st_uid)
+            owner = folder_owner_name(name, st, names[st.st_uid])
             if owner is None:
                 if len(ignored) < MAX_IGNORED:
                     kind = "folder" if stat.S_ISDIR(st.st_mode) else "not a folder"
-                    ignored.append(f"{name} ({kind}): belongs to {user_name(st.st_uid)}, not to a student of that name")
+                    ignored.append(f"{name} ({kind}): belongs to {names[st.st_uid]}, not to a student of that name")
                 else:
                     skipped += 1
                 continue
-            folders.setdefault(owner, []).append(name)
+            found = folders.setdefault(owner, Found(st.st_uid, []))
+            if len(found.names) < MAX_FOLDERS:
+                found.names.append(name)
+            else:
+                found.more += 1
     if skipped:
         ignored.append(f"and {skipped} more")
     return folders, ignored
 
 
-def _guarded(area_fd: int, student: str, names: list[str], *args) -> StudentRow:
+def _guarded(area_fd: int, student: str, found: Found, *args) -> StudentRow:
     """One student's row; whatever their folder holds, it never stops the others' collection."""
     try:
-        return _collect_student(area_fd, student, names, *args)
-    except (OSError, ValueError, RecursionError, UnicodeError, MemoryError) as exc:
-        for leftover in Path(args[1]).glob(f".staging-{student}-*"):
+        return _collect_student(area_fd, student, found, *args)
+    except Exception as exc:  # noqa: BLE001 - a hostile tree must cost its owner's row only
+        for leftover in Path(args[1]).glob(f".*-{student}-*"):
             _remove(leftover)
         return StudentRow(student=student, status="unreadable",
                           problems=[f"could not read this student's folder ({type(exc).__name__}: {exc})"])
 
 
-def _collect_student(area_fd: int, student: str, names: list[str], task_id: str, out: Path,
+def _collect_student(area_fd: int, student: str, found: Found, task_id: str, out: Path,
                      deadline: Optional[datetime], on_time_only: bool, declared: TaskFiles,
                      limits: Limits, budget: Budget) -> StudentRow:
-    owner = os.stat(names[0], dir_fd=area_fd, follow_symlinks=False).st_uid
-    rows = [_collect_one(area_fd, name, student, owner, task_id, out, deadline, on_time_only,
-                         declared, limits, budget) for name in sorted(names)]
+    rows = [_collect_one(area_fd, name, index, student, found.uid, task_id, out, deadline, on_time_only,
+                         declared, limits, budget) for index, name in enumerate(sorted(found.names))]
     handed = [r for r in rows if r.attempts or r.status != "not handed in"]
     if not handed:
         return rows[0]
     best = max(handed, key=lambda r: (r.status == "collected", r.handed_in_at or datetime.min.replace(tzinfo=timezone.utc)))
     for other in handed:
         if other is not best and other.status == "collected":
-            _remove(out / f".candidate-{student}-{other.folder}")
+            _remove(_candidate(out, other))
     if len(handed) > 1:
         best.problems.insert(0, f"handed in from {len(handed)} folders ({', '.join(r.folder or '' for r in handed)}): "
                                 f"collected the newest, from {best.folder}")
+    if found.more:
+        best.problems.insert(0, f"{found.more} more folders of theirs in the area were not read")
     if best.status == "collected":
-        os.rename(out / f".candidate-{student}-{best.folder}", out / student)
+        os.rename(_candidate(out, best), out / student)
     best.problems = _bounded(best.problems)
     return best
+
+
+def _candidate(out: Path, row: StudentRow) -> Path:
+    return out / f".candidate-{row.student}-{row.candidate}"
 
 
 def _bounded(problems: list[str]) -> list[str]:
@@ -234,10 +259,11 @@ def _bounded(problems: list[str]) -> list[str]:
     return problems[:MAX_ROW_PROBLEMS] + [f"and {len(problems) - MAX_ROW_PROBLEMS} more problems"]
 
 
-def _collect_one(area_fd: int, folder: str, student: str, uid: int, task_id: str, out: Path,
+def _collect_one(area_fd: int, folder: str, index: int, student: str, uid: int, task_id: str, out: Path,
                  deadline: Optional[datetime], on_time_only: bool, declared: TaskFiles,
                  limits: Limits, budget: Budget) -> StudentRow:
     row = StudentRow(student=student, status="not handed in", folder=folder)
+    row.candidate = index
     try:
         student_fd = open_dir(folder, area_fd, uid)
     except (Unsafe, OSError) as exc:
@@ -326,7 +352,7 @@ def _choose_and_copy(task_fd: int, entries: list[tuple[int, str]], uid: int, row
             if on_time_only and late is not None and late.total_seconds() > 0:
                 _remove(staging)
                 continue
-            os.rename(staging, out / f".candidate-{row.student}-{row.folder}")
+            os.rename(staging, _candidate(out, row))
         except BaseException:
             _remove(staging)
             raise

@@ -145,12 +145,12 @@ def _unreachable_parents(path: Path) -> list[str]:
     return warnings
 
 
-def folder_owner_name(name: str, st: os.stat_result) -> Optional[str]:
+def folder_owner_name(name: str, st: os.stat_result, owner: Optional[str] = None) -> Optional[str]:
     """The student a folder of the area belongs to: its owner, if it is named `OWNER` or
     `OWNER~suffix` and is a real folder; else None (a squat, a link, a stray file)."""
     if not stat.S_ISDIR(st.st_mode):
         return None
-    owner = user_name(st.st_uid)
+    owner = owner or user_name(st.st_uid)
     return owner if name == owner or name.startswith(owner + "~") else None
 
 

@@ -397,41 +397,44 @@ def _unlink(path: Path) -> None:
 
 def _walk(fd: int, owner: int) -> tuple[list[str], list[str]]:
     """Every file path under an attempt folder (links and special files included, by name),
-    at most MAX_WALK_ENTRIES names and MAX_WALK_DEPTH folders deep; and notes on what was cut."""
+    at most MAX_WALK_ENTRIES names and MAX_WALK_DEPTH folders deep (one open folder per level);
+    and notes on what was cut."""
     found: list[str] = []
     notes: list[str] = []
-    stack: list[tuple[int, str, int]] = [(os.dup(fd), "", 0)]
+    seen = [0]
+
+    def visit(dir_fd: int, prefix: str, depth: int) -> bool:
+        with os.scandir(dir_fd) as it:
+            for entry in it:
+                seen[0] += 1
+                if seen[0] > MAX_WALK_ENTRIES:
+                    notes.append(f"more than {MAX_WALK_ENTRIES} names in the attempt: the rest not read")
+                    return False
+                rel = prefix + entry.name
+                if not entry.is_dir(follow_symlinks=False):
+                    found.append(rel)
+                    continue
+                if depth + 1 >= MAX_WALK_DEPTH:
+                    found.append(rel)
+                    if not any("nested" in n for n in notes):
+                        notes.append(f"folders nested more than {MAX_WALK_DEPTH} deep: not read further")
+                    continue
+                try:
+                    sub = open_dir(entry.name, dir_fd, owner)
+                except (Unsafe, OSError):
+                    found.append(rel)
+                    continue
+                try:
+                    if not visit(sub, rel + "/", depth + 1):
+                        return False
+                finally:
+                    os.close(sub)
+        return True
+
     try:
-        while stack:
-            dir_fd, prefix, depth = stack.pop()
-            try:
-                with os.scandir(dir_fd) as it:
-                    for entry in it:
-                        if len(found) >= MAX_WALK_ENTRIES:
-                            notes.append(f"more than {MAX_WALK_ENTRIES} names in the attempt: the rest not read")
-                            return found, notes
-                        rel = prefix + entry.name
-                        if not entry.is_dir(follow_symlinks=False):
-                            found.append(rel)
-                            continue
-                        if depth + 1 >= MAX_WALK_DEPTH:
-                            found.append(rel)
-                            if not any("nested" in n for n in notes):
-                                notes.append(f"folders nested more than {MAX_WALK_DEPTH} deep: not read further")
-                            continue
-                        try:
-                            sub = open_dir(entry.name, dir_fd, owner)
-                        except (Unsafe, OSError):
-                            found.append(rel)
-                            continue
-                        stack.append((sub, rel + "/", depth + 1))
-            except OSError as exc:
-                notes.append(f"{prefix or './'}: cannot list ({_why(exc)})")
-            finally:
-                os.close(dir_fd)
-    finally:
-        for dir_fd, _, _ in stack:
-            os.close(dir_fd)
+        visit(fd, "", 0)
+    except OSError as exc:
+        notes.append(f"cannot list a folder in the attempt ({_why(exc)})")
     return found, notes
 
 
