@@ -38,7 +38,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
     cap = args.get("cap_text", "memory")
     keras.utils.set_random_seed(int(args.get("seed", 42)))
-    model = load_student_model(workdir / "sub", cap_text=cap)
+    model = load_student_model(workdir / "sub", cap_text=cap, notebook=args.get("notebook"))
     summary = summarize(model)
     shape = args.get("input_shape")
     if shape and not summary.input_shape:

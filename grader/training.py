@@ -155,7 +155,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     cap = args.get("cap_text", "memory")
     seed = int(args["seed"])
     keras.utils.set_random_seed(seed)
-    model = load_student_model(workdir / "sub", cap_text=cap)
+    model = load_student_model(workdir / "sub", cap_text=cap, notebook=args.get("notebook"))
     if not is_compiled(model):
         raise JobFailure("build_model() returned a model that is not compiled: call model.compile(...) before returning it")
     with np.load(workdir / "in" / "train.npz", allow_pickle=False) as data:

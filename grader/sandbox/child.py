@@ -73,6 +73,10 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
         os.environ["TMPDIR"] = str(home)
         tempfile.tempdir = None
         os.chdir(workdir / "sub")
+        if job.kind in ("build", "train"):  # student code runs: its load_data() gets the staged arrays
+            from grader.sandbox.datasets_shim import install
+
+            install(job.args.get("datasets"), workdir)
         run = _dispatch(job.kind)
         try:
             message: dict[str, Any] = {"ok": True, "result": run(job.args, workdir)}

@@ -99,8 +99,14 @@ def import_module(folder: Path, file_name: str = "model.py", cap_text: str = "me
     return module
 
 
-def load_student_model(folder: Path, cap_text: str = "memory") -> Any:
-    """Import model.py and call build_model() under the parameter budget."""
+def load_student_model(folder: Path, cap_text: str = "memory", notebook: Any = None) -> Any:
+    """Import model.py and call build_model() under the parameter budget; or, given a
+    notebook plan (job args), run its cells and take the model they leave."""
+    if notebook is not None:
+        from grader.notebook.execute import run_plan
+        from grader.notebook.plan import NotebookPlan
+
+        return run_plan(NotebookPlan.model_validate(notebook), cap_text=cap_text)
     with param_budget():
         module = import_module(folder, cap_text=cap_text)
         return call_build_model(module, cap_text=cap_text)
