@@ -28,7 +28,9 @@ from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
 from grader.intake import Artifact, Submission, intake, read_artifact
 from grader.intake.submission import MODEL_ARTIFACT as ARTIFACT
+from grader.data.shim import DatasetCopies, named_datasets, python_sources
 from grader.limits import policy_for
+from grader.notebook import NotebookError, NotebookPlan
 from grader.report import CheckResult, ModelSummary, Report
 from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, copy_submission
 from grader.target import OWN, TargetFramework
@@ -134,6 +136,7 @@ class Pipeline:
         self._server: Optional[ForkServer] = None
         self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
         self._staged: dict[str, tuple[Path, Path, Optional[tuple]]] = {}  # name -> (source, copy, stat)
+        self._datasets = DatasetCopies(self.data_dir, allow_downloads)
 
     # -- machinery -----------------------------------------------------------------
     @property
@@ -221,30 +224,52 @@ class Pipeline:
         copy_submission(submission.folder, workdir / "sub", exclude=exclude)
         return workdir
 
+    def _source_args(self, submission: Submission, workdir: Path) -> tuple[dict[str, Any], Optional[NotebookPlan]]:
+        """Job args for the student's code: a notebook's run plan, and the datasets the code
+        loads (copied into the job for the sandbox's Keras loaders)."""
+        if submission.notebook is None:
+            names = named_datasets(python_sources(submission.folder))
+            return {"datasets": self._datasets.stage(names, workdir)}, None
+        plan = notebook_plan(submission)
+        staged = self._datasets.stage(named_datasets(c.source for c in plan.cells), workdir)
+        return {"notebook": plan.model_dump(mode="json"), "datasets": staged}, plan
+
     def build(self, task: Task, submission: Submission, verify: bool = False) -> Outcome:
-        """Run the student's build_model() in a sandboxed child and summarise the model.
+        """Run the student's build_model() (or notebook cells) in a sandboxed child and
+        summarise the model.
 
         `verify` (grade mode): the summary the child reports could be forged by the student's
         code in that same process, so the child also saves the model and the summary is read
         back from that file by the evaluator (our code only)."""
         spec = task.spec
+        who = submission.source_label
         policy = policy_for(spec, "build")
         workdir = self._stage(submission, "build", exclude=tuple(a.name for a in submission.artifacts.values()))
         built = workdir / "out" / "built.keras"
+        plan: Optional[NotebookPlan] = None
         try:
+            try:
+                extra, plan = self._source_args(submission, workdir)
+            except NotebookError as exc:
+                outcome = Outcome(meta=self._meta(task, None), model_error=str(exc))
+                outcome.row = _row("model-builds", "build", False, str(exc))
+                return outcome
             args = {"seed": spec.recipe.seed if spec.recipe else 42, "cap_text": policy.memory_text(),
                     "input_shape": list(input_shape(spec.dataset.adapter)) if spec.dataset else None,
-                    "save_to": "out/built.keras" if verify else None}
+                    "save_to": "out/built.keras" if verify else None, **extra}
             reply = self.server.run("build", workdir, policy, args)
             verified = None
             if verify and reply.ok:
                 verified = (self.summary_of(task, read_artifact(built), workdir / "out") if built.is_file() else
-                            (None, "model.py ended before its model could be saved and checked; return the model from build_model()"))
+                            (None, f"{who} ended before its model could be saved and checked; "
+                                   "return the model from build_model()"))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         outcome = Outcome(meta=self._meta(task, reply, policy))
+        if plan is not None:
+            outcome.meta["notebook"] = notebook_meta(plan)
         if not reply.ok:
-            outcome.model_error = _job_reason(reply, "model.py")
+            outcome.model_error = _job_reason(reply, who)
             outcome.row = _row("model-builds", "build", False, outcome.model_error)
             return outcome
         try:
@@ -261,13 +286,14 @@ class Pipeline:
                 outcome.model_error = problem
                 outcome.row = _row("model-builds", "build", False, problem)
                 return outcome
+        made = "build_model() returns" if plan is None else f"{plan.summary()}; the model it leaves is"
         if result.compiled:
-            outcome.row = _row("model-builds", "build", True, f"build_model() returns a compiled model (loss {result.loss})")
+            outcome.row = _row("model-builds", "build", True, f"{made} a compiled model (loss {result.loss})")
         else:
             outcome.row = _row(
                 "model-builds", "build", False,
-                "build_model() returns a model that is not compiled: call model.compile(optimizer=..., "
-                "loss=..., metrics=['accuracy']) before returning it",
+                f"{made} a model that is not compiled: call model.compile(optimizer=..., "
+                "loss=..., metrics=['accuracy']) before " + ("returning it" if plan is None else "the training cells"),
             )
         return outcome
 
@@ -422,6 +448,11 @@ class Pipeline:
             if spec.dataset.train_subset:
                 x, y = x[: spec.dataset.train_subset], y[: spec.dataset.train_subset]
             workdir = self._stage(submission, "train", exclude=(ARTIFACT, "train.json"))
+            try:
+                extra, plan = self._source_args(submission, workdir)
+            except NotebookError as exc:
+                shutil.rmtree(workdir, ignore_errors=True)
+                return Report.could_not_grade(task.id, f"training failed: {exc}", time.monotonic() - started)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
         except OSError as exc:  # e.g. a full or unwritable temporary folder
@@ -434,12 +465,12 @@ class Pipeline:
                     "recipe_epochs": recipe.epochs, "batch_size": recipe.batch_size, "labels": recipe.labels,
                     "validation_split": recipe.validation_split, "adapter": spec.dataset.adapter,
                     "num_classes": DATASETS[spec.dataset.name].num_classes, "cap_text": policy.memory_text(),
-                    "threads": policy.threads}
+                    "threads": policy.threads, **extra}
             tail = ProgressTail(workdir / "out" / "progress.jsonl", on_progress)
             reply = self.server.run("train", workdir, policy, args, poll=tail.poll)
             tail.poll()
             if not reply.ok:
-                return Report.could_not_grade(task.id, "training failed: " + _job_reason(reply, "model.py"),
+                return Report.could_not_grade(task.id, "training failed: " + _job_reason(reply, submission.source_label),
                                               time.monotonic() - started)
             try:
                 record = TrainRecord.model_validate_json((workdir / "out" / "train.json").read_text())
@@ -457,10 +488,29 @@ class Pipeline:
             return Report.could_not_grade(task.id, _os_reason(exc), time.monotonic() - started)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        report = self.run(task, submission.folder, "grade")
+        notebook = submission.folder / submission.notebook if submission.notebook else None
+        report = self.run(task, notebook or submission.folder, "grade")
         report.meta["train"] = record.model_dump(mode="json")
+        if plan is not None:
+            report.meta["notebook"] = notebook_meta(plan)
         report.duration_s = round(time.monotonic() - started, 3)
         return report
+
+
+def notebook_plan(submission: Submission) -> NotebookPlan:
+    """The run plan of a notebook submission (NotebookError if it cannot be read or parsed)."""
+    from grader.notebook.plan import plan_cells
+
+    if submission.notebook_problem or not submission.notebook_cells:
+        raise NotebookError(submission.notebook_problem or f"{submission.notebook} has no code cells")
+    return plan_cells(submission.notebook or "notebook", ((c.index, c.source) for c in submission.notebook_cells))
+
+
+def notebook_meta(plan: NotebookPlan) -> dict[str, Any]:
+    """What the report says about a notebook submission (the TUI and --json show it)."""
+    return {"file": plan.notebook, "code_cells": plan.code_cells, "ran_cells": [c.number for c in plan.cells],
+            "stopped_at": plan.stop.model_dump() if plan.stop else None, "summary": plan.summary(),
+            "notes": plan.notes}
 
 
 def _signature(path: Path) -> Optional[tuple]:

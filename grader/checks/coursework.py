@@ -24,13 +24,37 @@ NORMALISATION = ("Normalization", "BatchNormalization", "LayerNormalization", "G
 
 def _parsed(check, ctx: CheckContext, names: list[str]) -> tuple[list[src.Source], Optional[CheckResult]]:
     """Parse `names`; a missing or broken required file is the check's failure."""
-    sources = [src.read_source(ctx.submission, name) for name in names]
+    notebook = ctx.intake is not None and ctx.intake.notebook is not None
+    sources = [_notebook_source(ctx) if name == "model.py" and notebook else
+               src.read_source(ctx.submission, name) for name in names]
     broken = [source.error for source in sources if source.error and "missing" not in source.error]
     if broken:
         return sources, failed(check, broken[0])
     if all(source.tree is None for source in sources):
         return sources, failed(check, f"{', '.join(names)}: missing in {ctx.submission}")
     return sources, None
+
+
+def _notebook_source(ctx: CheckContext) -> src.Source:
+    """A notebook submission's code (plain Python, cells in order) in place of model.py."""
+    import ast
+
+    from grader.notebook import NotebookError
+    from grader.notebook.reader import CodeCell
+    from grader.notebook.syntax import to_python
+
+    sub = ctx.intake
+    path = ctx.submission / (sub.notebook or "notebook")
+    if not sub.notebook_cells:
+        return src.Source(path, error=sub.notebook_problem or f"{sub.notebook}: no code cells")
+    try:
+        code = "\n".join(to_python(CodeCell(number=c.index, source=c.source), sub.notebook).source
+                         for c in sub.notebook_cells)
+        return src.Source(path, tree=ast.parse(code))
+    except NotebookError as exc:
+        return src.Source(path, error=str(exc))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return src.Source(path, error=f"{sub.notebook}: its code cannot be parsed")
 
 
 # ----------------------------------------------------------------------------- model facts

@@ -60,7 +60,14 @@ class Submission(BaseModel):
     sources: tuple[SourceFile, ...] = ()
     artifacts: dict[str, Artifact] = {}  # keyed by the name the task expects (model.keras, finetuned.keras)
     trained_with: Optional[TrainedWith] = None
-    notebook_cells: Optional[tuple[NotebookCell, ...]] = None  # slot for the notebook intake
+    notebook: Optional[str] = None  # the notebook (in `folder`) whose cells are the model's source
+    notebook_cells: Optional[tuple[NotebookCell, ...]] = None  # its code cells, read once at intake
+    notebook_problem: Optional[str] = None  # why the notebook cannot be read (a failed build, one line)
+
+    @property
+    def source_label(self) -> str:
+        """What the student's model comes from, for messages: model.py or lab.ipynb."""
+        return self.notebook or "model.py"
 
     @property
     def model(self) -> Optional[Artifact]:
@@ -137,15 +144,21 @@ def trained_with(folder: Path) -> Optional[TrainedWith]:
     return TrainedWith.model_validate(record.model_dump())
 
 
-def intake(task: Task, folder: Path, mode: str = "check") -> Submission:
-    """Resolve the folder once; a folder that cannot be graded raises StagingError (one line)."""
-    folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise StagingError(f"{folder}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
+def intake(task: Task, path: Path, mode: str = "check") -> Submission:
+    """Resolve the folder (or a notebook in it: `--path lab.ipynb`) once; a submission that
+    cannot be graded raises StagingError (one line)."""
+    from grader.intake.notebook import locate, read_cells
+
+    source = locate(task, Path(path))
+    folder = source.folder
     artifacts = {name: found for name in expected_artifacts(task) if (found := find_artifact(folder, name))}
     graded_from_artifact = mode == "grade" and MODEL_ARTIFACT in artifacts
-    if task.spec.kind is ExerciseKind.model and not graded_from_artifact and not (folder / "model.py").exists():
-        raise StagingError(f"no model.py in {folder}: run `tutor start {task.id}` or pass --path to your submission")
+    if (task.spec.kind is ExerciseKind.model and not graded_from_artifact and source.notebook is None
+            and not (folder / "model.py").exists()):
+        raise StagingError(f"no model.py (nor a notebook) in {folder}: run `tutor start {task.id}` or pass --path "
+                           "to your submission folder or notebook")
     skip = {a.name for a in artifacts.values()}
+    cells, problem = read_cells(source.notebook) if source.notebook is not None else (None, None)
     return Submission(task=task.id, folder=folder, sources=_sources(folder, skip), artifacts=artifacts,
-                      trained_with=trained_with(folder))
+                      trained_with=trained_with(folder), notebook=source.notebook.name if source.notebook else None,
+                      notebook_cells=cells, notebook_problem=problem)

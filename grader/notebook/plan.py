@@ -4,12 +4,12 @@ the first statement that trains or evaluates. Travels to the child as JSON."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from grader.notebook.classify import Finder, Found
-from grader.notebook.reader import Notebook, NotebookError, read_notebook
+from grader.notebook.reader import CodeCell, Notebook, NotebookError, read_notebook
 from grader.notebook.syntax import CellCode, to_python
 
 
@@ -96,6 +96,14 @@ def plan_notebook(path: Path) -> NotebookPlan:
     return _plan(notebook, code_of(notebook))
 
 
+def plan_cells(name: str, cells: Iterable[tuple[int, str]]) -> NotebookPlan:
+    """The plan for cells already read at intake: (number, source) of each code cell."""
+    notebook = Notebook(name=name, cells=tuple(CodeCell(number=n, source=s) for n, s in cells))
+    if not notebook.cells:
+        raise NotebookError(f"{name} has no code cells")
+    return _plan(notebook, code_of(notebook))
+
+
 def code_fingerprint_text(path: Path) -> str:
     """The notebook's code as the student wrote it, cells joined (outputs, ids, metadata left
     out): what integrity fingerprints compare."""
@@ -103,4 +111,4 @@ def code_fingerprint_text(path: Path) -> str:
     return "\n\n".join(cell.source for cell in notebook.cells)
 
 
-__all__ = ["NotebookPlan", "PlannedCell", "Stop", "plan_notebook", "NotebookError", "code_fingerprint_text"]
+__all__ = ["NotebookPlan", "PlannedCell", "Stop", "plan_cells", "plan_notebook", "NotebookError", "code_fingerprint_text"]

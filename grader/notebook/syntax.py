@@ -114,7 +114,8 @@ class _Rewriter:
                     return
                 except SyntaxError:
                     pass
-            what = "not run (shell command)" if kind in ("system", "getoutput") else "not run (IPython magic)"
+            done = "commented out" if self.style == "export" else "not run"
+            what = f"{done} (shell command)" if kind in ("system", "getoutput") else f"{done} (IPython magic)"
             self.placeholder(stmt, "shell command, not Python" if kind in ("system", "getoutput") else "IPython magic, not Python")
             self.note(stmt.lineno, what)
             return

@@ -11,7 +11,7 @@ import warnings
 
 import typer
 
-from tutor.cli import author, autograder, batch, compare, course, data, doctor, grading, handin, jobs, ui
+from tutor.cli import author, autograder, batch, compare, course, data, doctor, grading, handin, jobs, notebooks, ui
 
 app = typer.Typer(
     name="tutor",
@@ -24,7 +24,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (course, grading, jobs, data, doctor, batch, autograder, handin, ui, author, compare):
+for module in (course, grading, jobs, data, doctor, batch, autograder, handin, ui, author, compare, notebooks):
     module.register(app)
 
 

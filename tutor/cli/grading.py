@@ -97,6 +97,10 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
         print_json(report.model_dump_json(indent=2))
     elif report.status != "error":
         _render(report, task)
+        from tutor.cli.notebooks import notebook_lines
+
+        for line in notebook_lines(report):
+            err.print(line, markup=False, highlight=False)
     if report.exit_code:
         err.print(f"tutor: {reason_line(report)}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)
@@ -221,7 +225,8 @@ def train(
     finally:
         progress.stop()
     if report.status != "error" and not as_json:
-        err.print(f"wrote {submission / 'model.keras'} and train.json", markup=False)
+        folder = submission.parent if submission.suffix == ".ipynb" else submission
+        err.print(f"wrote {folder / 'model.keras'} and train.json", markup=False)
     finish(report, task, "grade", as_json)
 
 
@@ -231,13 +236,16 @@ def watch(
     poll: bool = typer.Option(False, "--poll", help="Poll for changes (automatic on NFS/Lustre/GPFS homes)."),
     interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between polls."),
 ) -> None:
-    """Re-run `check` whenever you save; press r to re-run, q to quit."""
+    """Re-run `check` whenever you save (model.py or your notebook); press r to re-run, q to quit."""
     from tutor.cli.watching import watch_loop
 
     ctx, task, submission = _target(task_id, path)
-    if not submission.is_dir():
+    notebook = submission if submission.suffix == ".ipynb" and submission.is_file() else None
+    if notebook is None and not submission.is_dir():
         from tutor.errors import UserError
 
-        raise UserError(f"{submission}: no such folder (pass --path DIR or run `tutor start {task.id}`)")
+        raise UserError(f"{submission}: no such folder or notebook (pass --path DIR or NOTEBOOK.ipynb, "
+                        f"or run `tutor start {task.id}`)")
     with _grader(ctx, task) as grader:
-        watch_loop(task, submission, grader, poll=poll, interval=interval)
+        watch_loop(task, submission.parent if notebook else submission, grader, poll=poll, interval=interval,
+                   notebook=notebook)

@@ -141,7 +141,9 @@ class Keys:
         return data.strip().lower()[:1] or None
 
 
-def watch_loop(task, submission: Path, grader, poll: bool = False, interval: float = 1.0) -> None:
+def watch_loop(task, submission: Path, grader, poll: bool = False, interval: float = 1.0,
+               notebook: Optional[Path] = None) -> None:
+    """`notebook`: check that notebook (in `submission`) rather than the folder's model.py."""
     from rich.rule import Rule
 
     from tutor.cli.grading import reason_line
@@ -158,7 +160,7 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
 
     def run(why: str) -> None:
         out.print(Rule(f"check {task.id} · {why} · {time.strftime('%H:%M:%S')}"))
-        report = grader.check(task, root)
+        report = grader.check(task, notebook or root)
         try:
             record_result(task.id, "check", report.status, report.score)
         except Exception:
@@ -169,6 +171,10 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
             from tutor.cli.grading import _render
 
             _render(report, task)
+            from tutor.cli.notebooks import notebook_lines
+
+            for line in notebook_lines(report):
+                out.print(line, markup=False, highlight=False)
             if report.status != "passed":
                 out.print(f"[yellow]{reason_line(report)}[/]", markup=True, highlight=False)
         out.print(f"[dim]watching {root} ({how}); r: re-run, q: quit[/]", highlight=False)
