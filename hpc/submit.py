@@ -46,7 +46,8 @@ def resources_of(exercise: Exercise) -> Resources:
     return Resources(job_name=exercise.id)
 
 
-def runner_args(exercise: Exercise, data_path: Path, keras_home: Optional[Path] = None) -> list[str]:
+def runner_args(exercise: Exercise, data_path: Path, keras_home: Optional[Path] = None,
+                model_file: str = "model.py") -> list[str]:
     """The runner's command line: the recipe and the staged dataset, baked in."""
     recipe, dataset = exercise.recipe, exercise.dataset
     assert recipe is not None and dataset is not None
@@ -63,16 +64,19 @@ def runner_args(exercise: Exercise, data_path: Path, keras_home: Optional[Path] 
         args += ["--eval-subset", str(dataset.eval_subset)]
     if keras_home is not None:  # staged pretrained weights (Keras cache layout: DIR/models/...)
         args += ["--keras-home", str(keras_home)]
+    if model_file != "model.py":  # e.g. notebook_model.py, the builder made from a notebook
+        args += ["--model", model_file]
     return args
 
 
-def run_args(exercise: Exercise, data_path: Optional[Path], keras_home: Optional[Path] = None) -> list[str]:
+def run_args(exercise: Exercise, data_path: Optional[Path], keras_home: Optional[Path] = None,
+             model_file: str = "model.py") -> list[str]:
     resources = resources_of(exercise)
     if exercise.kind is ExerciseKind.model:
         if data_path is None:
             raise HpcError(f"{exercise.id} trains on '{exercise.dataset.name}', which is not staged",
                            f"stage it: tutor data stage {exercise.dataset.name} --from FILE")
-        return runner_args(exercise, data_path, keras_home)
+        return runner_args(exercise, data_path, keras_home, model_file)
     if resources.command:
         return shlex.split(resources.command)
     raise HpcError(f"{exercise.id} is not a cluster job (it runs on the login node)", f"see `tutor show {exercise.id}`")
@@ -97,17 +101,23 @@ def prepare(
     time: Optional[str] = None,
     starter: Optional[Path] = None,
     keras_home: Optional[Path] = None,
+    model_files: Optional[dict[str, str]] = None,
 ) -> Prepared:
     """Render the job for a task. A job script the student wrote themselves (it differs from
-    both the starter and tutor's rendering) is kept and submitted as it is."""
+    both the starter and tutor's rendering) is kept and submitted as it is.
+
+    `model_files`: a model builder written for the job in place of model.py (the first file
+    is the one the runner imports), e.g. the one made from a notebook."""
     resources = resources_of(exercise)
-    args = run_args(exercise, data_path, keras_home)
+    model_file = next(iter(model_files)) if model_files else "model.py"
+    args = run_args(exercise, data_path, keras_home, model_file)
     spec = plan(exercise.id, resources, profile, args, time=time)
     rendered = render(spec)
     name = resources.script
     files = {name: rendered}
     if args and args[0] == RUNNER_NAME:
         files[RUNNER_NAME] = runner_source()
+        files.update(model_files or {})
     existing_path = workspace / name
     own = False
     text = rendered
@@ -122,8 +132,10 @@ def prepare(
 
 def needed_files(prepared: Prepared) -> list[str]:
     """Files of the student's the job runs: model.py for the runner, else the command's script."""
-    if RUNNER_NAME in shlex.split(prepared.spec.command):
-        return ["model.py"]
+    words = shlex.split(prepared.spec.command)
+    if RUNNER_NAME in words:
+        model = words[words.index("--model") + 1] if "--model" in words[:-1] else "model.py"
+        return [] if model in prepared.files else [model]
     command = prepared.resources.command
     first = shlex.split(command)[0] if command else None
     return [first] if first and first.endswith((".py", ".sh")) else []

@@ -91,8 +91,11 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
             warn(f"{exc} (the script below names placeholders instead)")
             data_path = data_path or Path(f"<staged {item.spec.dataset.name}>")
             keras_home = Path("<staged weights>") if item.spec.weights else None
+    model_files = _notebook_builder(item, workspace, data_path)
+    if model_files and workspace.suffix == ".ipynb":
+        workspace = workspace.parent
     prepared = prepare(item.spec, workspace, prof, data_path, time=time, starter=item.starter,
-                       keras_home=keras_home)
+                       keras_home=keras_home, model_files=model_files)
     if dry_run:
         sys.stdout.write(prepared.rendered)
         sys.stdout.flush()
@@ -111,6 +114,29 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
     out.print(f"Submitted {item.id} as job {record.job_id} (profile {prof.name}): "
               f"{which}{prepared.script_name} in {workspace}", markup=False)
     out.print(f"  follow it: tutor jobs · tutor logs {record.job_id}", markup=False)
+
+
+def _notebook_builder(item, workspace: Path, data_path: Optional[Path]) -> Optional[dict[str, str]]:
+    """For a notebook submission: notebook_model.py, the builder the job imports (tutor is not
+    installed where jobs run), with the staged dataset for the cells' load_data()."""
+    from exercises.schema import ExerciseKind
+    from grader.notebook import NotebookError, plan_notebook
+    from grader.notebook.job import builder_files
+    from grader.notebook.source import locate
+    from grader.sandbox.staging import StagingError
+    from tutor.errors import UserError
+
+    if item.spec.kind is not ExerciseKind.model or not (workspace.is_dir() or workspace.suffix == ".ipynb"):
+        return None
+    try:
+        source = locate(item, workspace)
+        if source.notebook is None:
+            return None
+        plan = plan_notebook(source.notebook)
+    except (StagingError, NotebookError) as exc:
+        raise UserError(str(exc)) from None
+    datasets = {item.spec.dataset.name: str(data_path)} if data_path is not None and item.spec.dataset else {}
+    return builder_files(plan, datasets)
 
 
 def _tail(path: Path, lines: int = 6) -> list[str]:
