@@ -1,7 +1,7 @@
 """Find the submissions in what the instructor hands `tutor batch`.
 
 Accepted, also mixed in one folder: a folder per student (its name is the student id), a
-`.zip` per student (its stem is the id), and LMS bulk downloads whose names carry the id
+`.zip` or `.ipynb` per student (its stem is the id), and LMS bulk downloads whose names carry the id
 (Canvas and Moodle, see `lms`). The folder itself may be a bulk-download `.zip`. Zips and
 loose LMS files are staged into `<out>/.batch/staged/<student>/`; plain folders are graded
 where they are. Anything that cannot be tied to a student is listed with its reason.
@@ -92,6 +92,8 @@ def discover(
             _zip(entry, staging, expected, max_bytes, found)
         elif entry.is_file():
             parsed = lms.parse(entry.name, expected)
+            if parsed is None and entry.suffix.lower() == ".ipynb":  # a notebook per student: its stem is the id
+                parsed = lms.LmsName("notebook", entry.stem, "", entry.name)
             if isinstance(parsed, lms.Ambiguous):
                 found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
             elif parsed is None or not parsed.file:

@@ -3,7 +3,8 @@ AST-normalised source, both independent of file bytes that change without the wo
 
 - weights: the multiset of weight arrays (dtype, shape, values) in `model.weights.h5`,
   optimizer state left out; layer names and zip/HDF5 timestamps do not count.
-- source: every `.py` file parsed, docstrings dropped and every identifier renamed in order
+- source: every `.py` file and every notebook's code cells (never its JSON: outputs, cell ids
+  and metadata do not count) parsed, docstrings dropped and every identifier renamed in order
   of first use, so comments, blank lines, formatting and renaming do not count.
 
 The artifact is untrusted: it is opened only in a helper process (`serve`, started by the
@@ -117,19 +118,35 @@ class _Normaliser(ast.NodeTransformer):
         return super().generic_visit(node)
 
 
+def _notebook_code(path: Path) -> str:
+    """A notebook's code cells as plain Python (outputs, metadata and cell ids left out)."""
+    from grader.notebook import NotebookError
+    from grader.notebook.plan import code_of
+    from grader.notebook.reader import read_notebook
+
+    try:
+        return "\n".join(cell.source for cell in code_of(read_notebook(path)))
+    except NotebookError as exc:
+        raise _Skip(str(exc)) from None
+
+
 def source_fingerprint(folder: Path) -> str:
+    """Every .py file and every notebook's code, compared as normalised syntax trees."""
     files = sorted(
-        p for p in folder.rglob("*.py")
+        p for p in [*folder.rglob("*.py"), *folder.rglob("*.ipynb")]
         if not p.is_symlink() and p.is_file() and "__pycache__" not in p.parts
+        and ".ipynb_checkpoints" not in p.parts
     )
     if not files:
         raise _Skip("no Python source")
     dumps = []
     for path in files:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
+        notebook = path.suffix == ".ipynb"
+        if path.stat().st_size > (MAX_SOURCE_BYTES * 16 if notebook else MAX_SOURCE_BYTES):
             raise _Skip(f"{path.name} too large to fingerprint")
         try:
-            tree = ast.parse(path.read_bytes(), filename=path.name)
+            code = _notebook_code(path) if notebook else path.read_bytes()
+            tree = ast.parse(code, filename=path.name)
             dumps.append(ast.dump(_Normaliser().visit(tree), annotate_fields=False))
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise _Skip(f"{path.name} does not parse ({type(exc).__name__})") from None

@@ -69,6 +69,7 @@ class TaskScreen(Screen):
         yield Header(icon="")
         yield Static(id="task-head")
         yield Static(id="workspace", classes="status-line")
+        yield Static(id="submission", classes="status-line")
         with TabbedContent(initial="instructions", id="tabs"):
             with TabPane("Instructions", id="instructions"):
                 with VerticalScroll(id="instructions-scroll"):
@@ -123,6 +124,34 @@ class TaskScreen(Screen):
         line = (f"workspace: {home_relative(ws)}" if ws.is_dir()
                 else "workspace: not started yet (press s)")
         self.query_one("#workspace", Static).update(line)
+        submission = self.query_one("#submission", Static)
+        notebook = self._notebook_line(ws)
+        submission.update(notebook)
+        submission.display = bool(notebook)
+
+    def _notebook_line(self, ws: Path) -> str:
+        """'submission: lab.ipynb (notebook) · last check ran 3 of 5 code cells, stopped before ...'."""
+        if self.exercise.spec.kind.value != "model" or not ws.is_dir():
+            return ""
+        from grader.notebook.source import locate
+        from grader.sandbox.staging import StagingError
+
+        try:
+            notebook = locate(self.exercise, ws).notebook
+        except StagingError as exc:
+            return f"submission: {exc}"
+        if notebook is None:
+            return ""
+        line = f"submission: {notebook.name} (notebook)"
+        report = self.app.reports.get(self.exercise.id)
+        info = (report.meta or {}).get("notebook") if report is not None else None
+        if isinstance(info, dict) and info.get("file") == notebook.name:
+            stop = info.get("stopped_at")
+            ran = f"ran {len(info.get('ran_cells') or [])} of {info.get('code_cells')} code cells"
+            where = (f"stopped before cell {stop['cell']} line {stop['line']} (`{stop['code']}`), which {stop['why']}"
+                     if isinstance(stop, dict) else "no cell trains")
+            line += f" · last check {ran}, {where}"
+        return line
 
     def refresh_hints(self) -> None:
         hints = self.exercise.spec.hints
@@ -293,6 +322,7 @@ class TaskScreen(Screen):
     def show_report(self, report: Report) -> None:
         self.app.reports[self.exercise.id] = report
         self.query_one(ResultsView).show(report, self.exercise)
+        self.refresh_head()
         self.action_tab("results")
 
     def _failed(self, mode: str, result: CliResult) -> None:
