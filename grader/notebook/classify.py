@@ -51,7 +51,8 @@ def _receiver(node: ast.Call) -> Optional[str]:
 
 def _walk_code(node: ast.AST) -> Iterable[ast.AST]:
     """The nodes a statement runs now: function and class bodies are only defined, not run."""
-    stack = [node]
+    definition = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    stack = list(node.decorator_list) if isinstance(node, definition) else [node]
     while stack:
         current = stack.pop()
         yield current

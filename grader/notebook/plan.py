@@ -69,11 +69,12 @@ def _plan(notebook: Notebook, cells: list[CellCode]) -> NotebookPlan:
         if found is not None and cell.number == found.cell:
             lines = cell.source.splitlines()[: found.line - 1]
             notes += [n for n in cell.notes if _line_of(n) < found.line]
-            if any(line.strip() for line in lines):
+            if any(stmt.lineno < found.line for stmt in cell.tree.body):
                 planned.append(PlannedCell(number=cell.number, source="\n".join(lines) + "\n", partial=True))
             break
         notes += cell.notes
-        planned.append(PlannedCell(number=cell.number, source=cell.source))
+        if cell.tree.body:  # a cell left with nothing to run (a %%bash cell) does not count as run
+            planned.append(PlannedCell(number=cell.number, source=cell.source))
     stop = Stop(cell=found.cell, line=found.line, code=found.code, why=found.why) if found else None
     return NotebookPlan(
         notebook=notebook.name, code_cells=len(cells), cells=planned, stop=stop, notes=notes,

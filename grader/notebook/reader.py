@@ -63,6 +63,11 @@ def read_notebook(path: Path) -> Notebook:
         except NotJSONError:
             raise NotebookError(f"{name} is not a notebook (not JSON): it may be cut short or not saved "
                                 "from Jupyter; save it again (File > Save) or download it again") from None
+        except ValidationError as exc:
+            raise NotebookError(f"{name} is not a valid notebook: {_first_line(exc)}; save it again from Jupyter") from None
+        except nbformat.NBFormatError:
+            raise NotebookError(f"{name} has a notebook version tutor does not read (it reads version 4): "
+                                "open and save it in a current Jupyter") from None
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise NotebookError(f"{name} is not a readable notebook ({_first_line(exc)})") from None
         version = notebook.get("nbformat") if hasattr(notebook, "get") else None

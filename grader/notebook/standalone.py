@@ -54,13 +54,14 @@ def is_compiled(model):
 def run_cells(notebook, cells, namespace):
     """Run each cell; returns {id(model): (name, cell)} for the models the cells left bound."""
     origins = {}
+    bound = {}  # name -> id of the model it held after the previous cell
     for number, source in cells:
         exec(compile(source, cell_file(notebook, number), "exec"), namespace)
         for name, value in list(namespace.items()):
-            if name.startswith("_") or not is_model(value):
+            if name.startswith("_") or not is_model(value) or bound.get(name) == id(value):
                 continue
-            previous = origins.get(id(value))
-            if previous is None or previous[0] == name:
+            bound[name] = id(value)
+            if id(value) not in origins:
                 origins[id(value)] = (name, number)
     return origins
 
