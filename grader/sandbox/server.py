@@ -245,6 +245,8 @@ def main() -> None:
     import grader.build  # noqa: F401  (preload our child code so forks pay nothing)
     import grader.data.adapters  # noqa: F401
     import grader.evaluator  # noqa: F401
+    import grader.notebook.execute  # noqa: F401  (notebook submissions)
+    import grader.sandbox.datasets_shim  # noqa: F401
     import grader.summary  # noqa: F401
     import grader.training  # noqa: F401
     from grader.sandbox.protocol import Job
