@@ -122,7 +122,7 @@ def _notebook_builder(item, workspace: Path, data_path: Optional[Path]) -> Optio
     from exercises.schema import ExerciseKind
     from grader.notebook import NotebookError, plan_notebook
     from grader.notebook.job import builder_files
-    from grader.notebook.source import locate
+    from grader.intake.notebook import locate
     from grader.sandbox.staging import StagingError
     from tutor.errors import UserError
 

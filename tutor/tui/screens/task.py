@@ -133,7 +133,7 @@ class TaskScreen(Screen):
         """'submission: lab.ipynb (notebook) · last check ran 3 of 5 code cells, stopped before ...'."""
         if self.exercise.spec.kind.value != "model" or not ws.is_dir():
             return ""
-        from grader.notebook.source import locate
+        from grader.intake.notebook import locate
         from grader.sandbox.staging import StagingError
 
         try:
