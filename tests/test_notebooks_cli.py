@@ -191,3 +191,57 @@ def test_submit_gives_the_job_a_builder_that_runs_without_tutor(tmp_path):
                                            "KERAS_HOME": str(tmp_path / "empty-keras")})
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert "PARAMS 62346 COMPILED True" in ran.stdout
+
+
+def test_batch_grades_a_class_of_notebooks_and_compares_their_code(tmp_path):
+    """An LMS download of .ipynb files (Canvas names) plus one notebook named by its student
+    id: each is graded from its cells, and two notebooks with the same code but different
+    outputs and metadata are flagged, which their JSON alone would never show."""
+    import csv
+
+    import nbformat
+
+    src = tmp_path / "class"
+    nb.colab_export(src / "smithjane_1001_2001_lab.ipynb")
+    copy = nb.colab_export(tmp_path / "copy.ipynb")
+    data = nbformat.read(str(copy), as_version=4)
+    for cell in data.cells:
+        if cell.cell_type == "code":
+            cell.update(outputs=[], execution_count=None)
+    data.metadata["colab"] = {"name": "mine.ipynb"}
+    nbformat.write(data, str(src / "doejohn_1002_2002_lab.ipynb"))
+    nb.two_models(src / "carol.ipynb")
+    (src / "dave.ipynb").write_text('{"cells": [')
+    out = tmp_path / "out"
+    result = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "1", timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert sorted(rows) == ["1001", "1002", "carol", "dave"]
+    assert rows["1001"]["total_params"] == rows["1002"]["total_params"] == "62346"
+    assert "accuracy" in rows["1001"]["failed_checks"]  # no model.keras: structure only, never the outputs
+    assert "2 compiled models" in rows["carol"]["reason"]
+    assert "not JSON" in rows["dave"]["reason"]
+    groups = json.loads((out / "integrity.json").read_text())["groups"]
+    assert ["1001", "1002"] in [g["students"] for g in groups if g["kind"] == "source"]
+
+
+def test_watch_rechecks_when_the_notebook_is_saved(tmp_path):
+    import time
+
+    from tests.test_grading_cli import Watcher
+
+    notebook = nb.chapter8(tmp_path / "lab" / "cnn.ipynb", improved=True)
+    watcher = Watcher(notebook, "--poll", "--interval", "0.3")
+    try:
+        watcher.wait_for("check task8.1 · start", timeout=300)
+        watcher.wait_for("notebook cnn.ipynb: ran 3 of 4 code cells", timeout=300)
+        watcher.wait_for("watching", timeout=300)
+        time.sleep(0.5)
+        nb.write(notebook, "import keras", "model = keras.Sequential(\n", "model.fit(x, y)")  # saved mid-edit
+        watcher.wait_for("changed: cnn.ipynb", timeout=300)
+        watcher.wait_for("cnn.ipynb cell 2 line 1: syntax error", timeout=300)
+        watcher.wait_for("watching", timeout=300)
+        watcher.send("q\n")
+        assert watcher.proc.wait(timeout=60) == 0
+    finally:
+        watcher.close()

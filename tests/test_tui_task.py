@@ -127,3 +127,43 @@ def test_progress_that_cannot_be_saved_is_a_notification_not_a_crash(isolated_ho
         assert "tasks complete" in screen_text(app)
 
     run_app(scenario)
+
+
+def test_a_notebook_submission_and_where_its_check_stopped(isolated_home):
+    """The workspace holds the chapter-8 notebook (model.py is the untouched starter): the task
+    screen says the submission is that notebook, and after `c` at which cell the check stopped."""
+    from tests import notebook_support as nb
+    from tests.tui_support import wait_for
+
+    async def scenario(pilot, app):
+        open_task(app, "task8.1")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        workspace = isolated_home / "work" / "task8.1"
+        nb.chapter8(workspace / "cnn.ipynb", improved=True)
+        app.screen.refresh_head()
+        await pilot.pause()
+        line = str(app.screen.query_one("#submission", Static).render())
+        assert line == "submission: cnn.ipynb (notebook)"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: "task8.1" in app.reports and not app.screen.busy,
+                       timeout=300, what="tutor check to finish")
+        report = app.reports["task8.1"]
+        assert report.status == "passed", report.model_dump_json(indent=1)
+        line = str(app.screen.query_one("#submission", Static).render())
+        assert "last check ran 3 of 4 code cells, stopped before cell 4 line 4" in line
+        assert "stopped before cell 4 line 4" in screen_text(app)  # on the terminal, not only in the widget
+
+    run_app(scenario, size=(200, 40))
+
+
+def test_no_submission_line_for_model_py(isolated_home):
+    async def scenario(pilot, app):
+        open_task(app, "task8.1")
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen.query_one("#submission", Static).display is False
+
+    run_app(scenario)
