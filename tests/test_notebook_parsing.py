@@ -126,3 +126,16 @@ def test_fingerprints_compare_notebook_code_not_json(tmp_path):
     assert (a / "lab.ipynb").read_bytes() != (b / "copy.ipynb").read_bytes()
     assert source_fingerprint(a) == source_fingerprint(b)
     assert source_fingerprint(a) != source_fingerprint(c)
+
+
+@pytest.mark.parametrize("command", [["--help"], ["list"]])
+def test_help_and_list_do_not_pay_for_notebook_support(command):
+    import subprocess
+    import sys
+
+    probe = ("import runpy, sys\nsys.argv = ['tutor', *sys.argv[1:]]\ntry:\n"
+             "    runpy.run_module('tutor.cli.app', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "sys.stderr.write('LOADED ' + ','.join(m for m in ('nbformat', 'IPython', 'jsonschema', 'grader.notebook') "
+             "if m in sys.modules) + '\\n')\n")
+    result = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, timeout=120)
+    assert result.stderr.strip().splitlines()[-1].strip() == "LOADED", result.stderr[-1000:]
