@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from exercises import Task
     from grader.report import Report
 
-PATH_HELP = "The submission folder (default: the task's workspace, else the current folder)."
+PATH_HELP = ("The submission folder, or a notebook (.ipynb) to grade in place of model.py "
+             "(default: the task's workspace, else the current folder).")
 JSON_HELP = "Print the report as JSON on stdout."
 
 
