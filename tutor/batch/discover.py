@@ -93,7 +93,7 @@ def discover(
         elif entry.is_file():
             parsed = lms.parse(entry.name, expected)
             if parsed is None and entry.suffix.lower() == ".ipynb":  # a notebook per student: its stem is the id
-                parsed = lms.LmsName("notebook", entry.stem, "", entry.name)
+                parsed = lms.LmsName("", entry.stem, "", entry.name)  # not from an LMS
             if isinstance(parsed, lms.Ambiguous):
                 found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
             elif parsed is None or not parsed.file:
