@@ -6,14 +6,17 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= $(if $(TUTOR_DATA_DIR),$(TUTOR_DATA_DIR),$(abspath ../shared/data))
-APT_PACKAGES := tmux slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
+APT_PACKAGES := python3-venv tmux slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
 
 .PHONY: venv demo test test-fast deb bench clean class-install
 
-$(BIN)/tutor: pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip hatchling editables 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -e '.[tf,dev]' 2>&1 | grep -v "^WARNING: Location" || true
+# Debian packages first (python3-venv among them). A failed pip install fails make (pipefail)
+# and removes the stamp, so the next make installs again instead of using a half-installed venv.
+$(BIN)/tutor: pyproject.toml | deb
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "venv: tutor needs Python >= 3.11, $(PY) is $$($(PY) -V 2>&1); run make PY=/path/to/python3.11"; exit 2; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV) || { rm -rf $(VENV); echo "venv: $(PY) -m venv failed (Debian: apt-get install python3-venv, or make deb)"; exit 1; }
+	set -o pipefail; $(BIN)/pip install -q --disable-pip-version-check --upgrade pip hatchling editables 2>&1 | { grep -v "^WARNING: Location" || true; } || { rm -f $(BIN)/tutor; exit 1; }
+	set -o pipefail; $(BIN)/pip install -q --disable-pip-version-check --no-build-isolation -e '.[tf,dev]' 2>&1 | { grep -v "^WARNING: Location" || true; } || { rm -f $(BIN)/tutor; exit 1; }
 	test -x $(BIN)/tutor
 	touch $(BIN)/tutor
 
@@ -44,7 +47,7 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/tutor grade task8.1
 	$(DEMO_ENV) $(BIN)/tutor list
 
-test: venv deb
+test: deb venv
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: venv
@@ -60,8 +63,8 @@ CLASS_PREFIX ?= /opt/tutor
 CLASS_PYTHON ?= /usr/bin/python3
 CLASS_EXTRAS ?= tf
 class-install:
-	@py=$$(readlink -f "$(CLASS_PYTHON)") && test -x "$$py" || { echo "class-install: no Python at $(CLASS_PYTHON); set CLASS_PYTHON=/path/to/python3 (>=3.10, readable by all)"; exit 2; }
-	@"$(CLASS_PYTHON)" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' || { echo "class-install: $(CLASS_PYTHON) is older than 3.10 or lacks venv/ensurepip (Debian: apt-get install python3-venv)"; exit 2; }
+	@py=$$(readlink -f "$(CLASS_PYTHON)") && test -x "$$py" || { echo "class-install: no Python at $(CLASS_PYTHON); set CLASS_PYTHON=/path/to/python3 (>=3.11, readable by all)"; exit 2; }
+	@"$(CLASS_PYTHON)" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' || { echo "class-install: $(CLASS_PYTHON) is older than 3.11 or lacks venv/ensurepip (Debian: apt-get install python3-venv)"; exit 2; }
 	@py=$$(readlink -f "$(CLASS_PYTHON)"); d=$$py; while [ "$$d" != / ]; do \
 	  if [ -d "$$d" ] && [ "$$(stat -c %A "$$d" | cut -c10)" != x ] && [ "$$(stat -c %A "$$d" | cut -c10)" != t ]; then \
 	    echo "class-install: $$d is not traversable by other users, so students could not run $$py: install a Python under /opt or /usr/local (or set CLASS_PYTHON)"; exit 2; fi; \
