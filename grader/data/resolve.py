@@ -4,13 +4,16 @@ download only where the course allows it."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from grader.data.registry import DATASETS, WEIGHTS, DatasetInfo, Variant, WeightsInfo
 from grader.data.errors import DataError
-from grader.data.verify import read_npz, verify_dataset
+from grader.data.registry import DATASETS, WEIGHTS, DatasetInfo, Variant, WeightsInfo
+from grader.data.verify import verify_dataset
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,23 +107,33 @@ def resolve_weights(name: str, config_data_dir: Optional[Path] = None) -> Resolv
     raise DataError(f"weights '{name}' are not staged (looked in {where}); {stage_hint(name)}")
 
 
+# Where Keras itself downloads its one-file datasets from (keras.datasets.mnist.load_data).
+KERAS_DATASETS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+
 def _download(info: DatasetInfo, keras_place: SearchPlace) -> Resolved:
-    """Only for the one dataset Keras ships as one verified file (MNIST)."""
+    """Only for the one dataset Keras ships as one verified file (MNIST). Fetched with the
+    standard library, not Keras: the trusted process never imports TensorFlow or Keras.
+    The file lands in Keras' cache only after it verifies."""
     if info.keras_cache_file is None:
         raise DataError(f"dataset '{info.name}' cannot be downloaded by tutor; {stage_hint(info.name)}")
-    try:
-        from keras.datasets import mnist  # noqa: F401  (lazy: only when downloads are allowed)
-        import keras
-
-        keras.datasets.mnist.load_data()
-    except Exception as exc:  # network errors come in many types
-        raise DataError(f"could not download '{info.name}' ({exc}); {stage_hint(info.name)}") from None
     path = keras_place.root / info.keras_cache_file
-    return Resolved(info.name, path, keras_place, verify_dataset(info, path))
-
-
-def load_arrays(resolved: Resolved) -> dict[str, "np.ndarray"]:
-    return read_npz(resolved.path)
+    url = KERAS_DATASETS_ORIGIN + Path(info.keras_cache_file).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".download-", delete=False) as part:
+        partial = Path(part.name)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, partial.open("wb") as sink:
+            shutil.copyfileobj(response, sink)
+        variant = verify_dataset(info, partial)
+        os.replace(partial, path)
+    except (OSError, ValueError) as exc:  # URLError and timeouts are OSErrors
+        raise DataError(f"could not download '{info.name}' ({exc}); {stage_hint(info.name)}") from None
+    except DataError as exc:
+        raise DataError(f"the downloaded '{info.name}' is not the known file ({exc}); {stage_hint(info.name)}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return Resolved(info.name, path, keras_place, variant)
 
 
 def load_split(resolved: Resolved, split: str) -> tuple["np.ndarray", "np.ndarray"]:
