@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,10 +31,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import resource
-
 import psutil
-
 from _timing import REPO, tutor_exe
 
 sys.path.insert(0, str(REPO))

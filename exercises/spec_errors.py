@@ -181,7 +181,7 @@ def _choices(ctx: dict) -> list[str]:
 
 def _owner(model: type[BaseModel], loc: tuple, root: type[BaseModel], file: str = "the file") -> str:
     """How an author calls the table a key is in: 'a min_accuracy check', '[dataset]'."""
-    for kind, check in check_models(root).items():
+    for check in check_models(root).values():
         if check is model:
             names = [k for k, m in check_models(root).items() if m is model]
             return f"a {' / '.join(names)} check"

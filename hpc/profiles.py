@@ -173,7 +173,7 @@ def launcher_problem(launcher: str, container: Optional[str]) -> Optional[str]:
         return (f"container = \"{container}\" is set but the launcher \"{launcher}\" never uses it: put {{container}} "
                 f"where the image goes, e.g. {example}")
     if "{container}" in launcher and not container:
-        return f"launcher uses {{container}} but the profile sets no container: add container = \"/path/to/image.sif\""
+        return "launcher uses {container} but the profile sets no container: add container = \"/path/to/image.sif\""
     return None
 
 

@@ -68,9 +68,9 @@ UNREACHABLE: list[tuple[str, str, str]] = [
 
 def slurm_message(stderr: str) -> str:
     """The meaningful part of sbatch's stderr (without the `sbatch: error:` prefixes)."""
-    lines = [re.sub(r"^sbatch:\s*((error|fatal):\s*)?", "", l).strip() for l in stderr.strip().splitlines()]
-    lines = [l for l in lines if l]
-    failed = [l for l in lines if "submission failed" in l.lower()]
+    lines = [re.sub(r"^sbatch:\s*((error|fatal):\s*)?", "", line).strip() for line in stderr.strip().splitlines()]
+    lines = [line for line in lines if line]
+    failed = [line for line in lines if "submission failed" in line.lower()]
     text = (failed or lines or ["sbatch failed without a message"])[-1]
     return re.sub(r"^Batch job submission failed:\s*", "", text)
 

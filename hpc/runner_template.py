@@ -23,7 +23,6 @@ import time
 import numpy as np
 
 
-
 def _keras():
     try:
         import keras  # Keras 3 (or Keras 2 as a standalone package)

@@ -164,7 +164,7 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
     for needed in needed_files(prepared):
         if not (workspace / needed).is_file():
             raise HpcError(f"{needed} is not in {workspace}, so the job would fail at once",
-                           f"write it first (or point --path at the folder that has it)")
+                           "write it first (or point --path at the folder that has it)")
     try:
         workspace.mkdir(parents=True, exist_ok=True)
         for name, text in prepared.files.items():

@@ -34,7 +34,7 @@ def _course(tmp_path: Path, bodies: dict[str, str], packs: str = '["book", "site
     site = tmp_path / "site"
     site.mkdir()
     (site / "pack.toml").write_text('id = "site"\ntitle = "Site pack"\n')
-    for order, (task_id, body) in enumerate(bodies.items(), 1):
+    for task_id, body in bodies.items():
         (site / task_id).mkdir()
         (site / task_id / "exercise.toml").write_text(body)
         (site / task_id / "README.md").write_text("# do it\n")

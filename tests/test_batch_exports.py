@@ -4,7 +4,8 @@ their published schemas), feedback files and the summary, from reports shaped li
 from __future__ import annotations
 
 import csv
-import json
+
+from rich.console import Console
 
 from exercises import load_catalog
 from grader.report import CheckResult, ModelSummary, Report
@@ -13,7 +14,6 @@ from tutor.batch import cells, exports, summary
 from tutor.batch.feedback import feedback_text
 from tutor.batch.models import StoredResult, Unattributed
 from tutor.batch.schemas import PRAIRIELEARN_MAX_BYTES, GradescopeResults, PrairieLearnResults
-from rich.console import Console
 
 TASK = load_catalog().get("task8.1")
 

@@ -16,11 +16,11 @@ from tutor.errors import UserError
 EXPECTED = ["model.py", "NOTES.md", "model.keras", "train.json"]
 
 
-def _zip(path: Path, entries: dict[str, bytes], links: dict[str, str] = {}) -> Path:
+def _zip(path: Path, entries: dict[str, bytes], links: dict[str, str] | None = None) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
-        for name, target in links.items():
+        for name, target in (links or {}).items():
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFLNK | 0o777) << 16
             archive.writestr(info, target)

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from exercises.catalog import load_catalog
-from tests.handin_env import folder_of
 from tests.conftest import REPO, run_tutor
+from tests.handin_env import folder_of
 
 
 @pytest.mark.tf

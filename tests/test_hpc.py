@@ -15,7 +15,7 @@ from exercises import load_catalog
 from hpc.errors import HpcError, ProfileError
 from hpc.profiles import ClusterProfile, load_profile
 from hpc.rejections import explain
-from hpc.render import plan, render, unedited, validate
+from hpc.render import plan, unedited, validate
 from hpc.store import JobRecord, JobStore, expand_pattern, now
 from hpc.submit import RUNNER_NAME, RUNNER_TEMPLATE, prepare
 from tests.conftest import IN_CI, run_tutor

@@ -13,7 +13,6 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from grader.checks import Evaluation
 from grader.checks.runs import MARKER, Run, RunRecord, parse_table, render_table

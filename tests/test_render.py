@@ -5,7 +5,7 @@ from rich.console import Console
 from exercises import load_catalog
 from grader.report import Report
 from tests.checks_helpers import BASELINE_81, run, spec, summary
-from tutor.render import report_text, render_report
+from tutor.render import render_report, report_text
 
 
 def report_for(task_id: str, model, mode="check", **fields) -> Report:

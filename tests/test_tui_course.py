@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tests.tui_support import cell_text, notices, row_keys, run_app, screen_text
+from tutor.context import load_context
 from tutor.state.progress import record_done, record_result
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.help import HelpScreen
 from tutor.tui.screens.task import TaskScreen
-
-from tutor.context import load_context
 
 
 def all_tasks() -> list[str]:

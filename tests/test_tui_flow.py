@@ -5,15 +5,13 @@ the progress changes. And a broken submission shows its reason instead of crashi
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Static
 
 from tests.conftest import REPO
-from tests.tui_support import (cell_text, notices, run_app, screen_text, start_with_solution,
-                               wait_for)
+from tests.tui_support import cell_text, notices, run_app, screen_text, start_with_solution, wait_for
 from tutor.state.progress import load_progress
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.task import TaskScreen

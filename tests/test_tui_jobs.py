@@ -12,8 +12,16 @@ from textual.widgets import DataTable, Log
 
 from grader.report import Report
 from tests.conftest import REPO
-from tests.tui_support import (canned_jobs, cell_text, notices, row_keys, run_app, screen_text,
-                               start_with_solution, wait_for)
+from tests.tui_support import (
+    canned_jobs,
+    cell_text,
+    notices,
+    row_keys,
+    run_app,
+    screen_text,
+    start_with_solution,
+    wait_for,
+)
 from tutor.tui import app as tui_app
 from tutor.tui.screens.jobs import JobsScreen
 from tutor.tui.widgets.training_plot import TrainingPlot

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from textual.widgets import Markdown, Static, TabbedContent
 
 from tests.tui_support import notices, run_app, screen_text

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
-from pathlib import Path
-import json
 import time
 import traceback
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
 from textual.pilot import Pilot

@@ -39,8 +39,8 @@ def compare(summary: ModelSummary, baseline: s.Baseline) -> Comparison:
     """Compare the summary's layers (class, output shape, params) with the baseline's."""
     layers = model_layers(summary)
     ours = [
-        layer_key(l.class_name, l.output_shape, l.params, len(b.output_shape))
-        for l, b in zip(layers, baseline.layers)
+        layer_key(layer.class_name, layer.output_shape, layer.params, len(b.output_shape))
+        for layer, b in zip(layers, baseline.layers)
     ]
     theirs = [(b.class_name, tuple(b.output_shape), b.params) for b in baseline.layers]
     baseline_params = baseline.total_params or sum(b.params for b in baseline.layers)

@@ -1,9 +1,9 @@
 """Offline-first data: registry of known datasets and weights, resolution, verification,
 staging and input adapters."""
 
+from grader.data.errors import DataError
 from grader.data.registry import DATASETS, WEIGHTS
 from grader.data.resolve import Resolved, resolve_dataset, resolve_weights, search_places
-from grader.data.errors import DataError
 
 __all__ = [
     "DATASETS",

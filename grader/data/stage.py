@@ -7,9 +7,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from grader.data.errors import DataError
 from grader.data.registry import DATASETS, WEIGHTS
 from grader.data.resolve import unknown
-from grader.data.errors import DataError
 from grader.data.verify import file_sha256, verify_dataset
 
 

@@ -7,9 +7,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Optional
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from grader.data.errors import DataError
 from grader.data.registry import DatasetInfo, Variant

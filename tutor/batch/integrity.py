@@ -8,7 +8,6 @@ identical to the reference solution is, with a note saying so.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Optional
 

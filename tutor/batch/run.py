@@ -4,7 +4,6 @@ summary from the result store."""
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from exercises import Task
 from grader.report import Report
 from tutor.batch import content, exports, integrity, summary
 from tutor.batch.discover import discover
-from tutor.batch.models import Fingerprints, Manifest, StoredResult, Submission, Unattributed
+from tutor.batch.models import Fingerprints, Manifest, StoredResult, Submission
 from tutor.batch.pool import Outcome, Pool
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
@@ -212,7 +211,8 @@ def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: R
 
 
 def run(options: Options) -> summary.Summary:
-    from tutor.cli.output import err, out as stdout
+    from tutor.cli.output import err
+    from tutor.cli.output import out as stdout
     from tutor.context import load_context
 
     ctx = load_context()

@@ -145,7 +145,8 @@ def docs(
     """Print the authoring reference: every file, field and check kind (docs/authoring.md)."""
     import sys
 
-    from tutor.authoring.reference import render, write as write_doc
+    from tutor.authoring.reference import render
+    from tutor.authoring.reference import write as write_doc
     from tutor.cli.output import out
 
     if write:

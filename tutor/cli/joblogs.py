@@ -131,7 +131,6 @@ class _Tail:
 
 def _follow(store, record, raw: bool):
     from grader.logs import is_noise
-
     from tutor.cli.jobs import refresh
 
     tails = {"": _Tail(record.stdout_path()), "err: ": _Tail(record.stderr_path())}

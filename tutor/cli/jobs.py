@@ -147,7 +147,7 @@ def _tail(path: Path, lines: int = 6) -> list[str]:
         text = read_log(path)
     except (OSError, ValueError):
         return []
-    return [l for l in filter_noise(text).splitlines() if l.strip()][-lines:]
+    return [line for line in filter_noise(text).splitlines() if line.strip()][-lines:]
 
 
 def _jobs(as_json: bool) -> None:

@@ -25,7 +25,7 @@ def open_app() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("the full-screen guide needs a terminal; try: tutor list")
     context = load_context()
-    context.catalog  # a bad exercise spec fails here, as one line, not inside the app
+    _ = context.catalog  # a bad exercise spec fails here, as one line, not inside the app
 
     from tutor.tui.app import TutorApp
 

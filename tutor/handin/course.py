@@ -18,8 +18,8 @@ import tomlkit
 from tutor.config import ConfigError, load_config_file
 from tutor.errors import UserError
 from tutor.handin.layout import user_name
-from tutor.trust import writable_by_others
 from tutor.state.atomic import write_atomic
+from tutor.trust import writable_by_others
 
 CONFIG_MODE = 0o644
 

@@ -17,8 +17,8 @@ from tutor.errors import UserError
 from tutor.handin.attempt import Selection, Written, choose_files, write_attempt
 from tutor.handin.deadlines import is_aware
 from tutor.handin.layout import own_folder, user_name
-from tutor.handin.mine import my_folder
 from tutor.handin.manifest import CheckSummary, Manifest, ManifestFile
+from tutor.handin.mine import my_folder
 
 
 def area_of(config: CourseConfig) -> Path:

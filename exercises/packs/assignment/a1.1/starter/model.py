@@ -4,7 +4,6 @@ Inputs are flattened digits (784 floats in [0, 1]); labels are one-hot (categori
 """
 
 import keras
-from keras import layers
 
 
 def build_model() -> keras.Model:

@@ -4,7 +4,6 @@ tutor calls build_model(); inputs are (96, 96, 3) floats in [0, 1], labels class
 """
 
 import keras
-from keras import layers
 
 
 def build_model() -> keras.Model:

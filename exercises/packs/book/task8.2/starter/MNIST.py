@@ -6,15 +6,12 @@ Fill in the TODOs. Usage: python MNIST.py [/path/to/mnist.npz]
 import os
 import sys
 
-import numpy as np
-
 # The staged copy: first argument, else $MNIST_NPZ, else the cluster path.
 MNIST_PATH = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
     "MNIST_NPZ", "/gpfs/scratch/<group>/mnist.npz"
 )
 
 import tensorflow as tf  # noqa: E402
-from tensorflow import keras  # noqa: E402
 
 print("TensorFlow", tf.__version__)
 

@@ -1,7 +1,6 @@
 """Task 8.5: transfer learning with a frozen ImageNet backbone. tutor calls build_model()."""
 
 import keras
-from keras import layers
 
 
 def build_model() -> keras.Model:
