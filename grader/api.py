@@ -13,7 +13,7 @@ from exercises import Task
 from grader.report import Report
 
 if TYPE_CHECKING:
-    from grader.target import TargetFramework
+    from exercises.target import TargetFramework
 
 ProgressCallback = Callable[[dict], None]
 
@@ -29,8 +29,8 @@ class Grader:
                  target: Optional["TargetFramework"] = None) -> None:
         """`target`: what the course's jobs train with (the cluster profile's [framework]);
         checks and advice follow it. Default: tutor's own environment."""
+        from exercises.target import OWN
         from grader.pipeline import Pipeline
-        from grader.target import OWN
 
         self.data_dir = data_dir
         self.allow_downloads = allow_downloads

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from exercises import Task
 from exercises.schema import ExerciseKind
+from exercises.target import OWN, TargetFramework
 from grader.checks import run_checks
 from grader.checks.context import CheckContext, Evaluation, Mode
 from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
@@ -33,7 +34,6 @@ from grader.limits import policy_for
 from grader.notebook import NotebookError, NotebookPlan
 from grader.report import CheckResult, ModelSummary, Report
 from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, copy_submission
-from grader.target import OWN, TargetFramework
 
 
 class BuildResult(BaseModel):

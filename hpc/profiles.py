@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from exercises.schema import SLURM_TIME
 from exercises.spec_errors import describe, did_you_mean, read_text, toml_line
-from grader.target import OWN, TargetFramework
+from exercises.target import OWN, TargetFramework
 from hpc.errors import ProfileError
 
 SHIPPED = Path(__file__).resolve().parent / "profiles"

@@ -11,7 +11,7 @@ from exercises import Catalog, Task, load_catalog
 from tutor.config import CourseConfig, load_config
 
 if TYPE_CHECKING:
-    from grader.target import TargetFramework
+    from exercises.target import TargetFramework
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Context:
     def target(self) -> "TargetFramework":
         """What the course's jobs train with: the cluster profile's [framework] (tutor's own
         environment when the profile cannot be read; `tutor doctor` reports that problem)."""
-        from grader.target import OWN
+        from exercises.target import OWN
         from hpc.errors import ProfileError
         from hpc.profiles import load_profile
 

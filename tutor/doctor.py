@@ -7,20 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Optional
+from typing import Callable, Optional
 
-Level = Literal["ok", "warn", "missing", "error"]
-
-
-@dataclass
-class Finding:
-    area: str
-    level: Level
-    message: str
-    fix: str = ""
-
+from tutor.finding import Finding, Level
 
 TF_PROBE = (
     "import json, os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3');"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
     from hpc.profiles import ClusterProfile
-    from tutor.doctor import Finding
+    from tutor.finding import Finding
 
 MARKER = "TUTOR-IMAGE-PROBE "
 PROBE = f"""
@@ -126,7 +126,7 @@ def _same(said: Optional[str], found: Optional[str]) -> bool:
 
 
 def check_image(profile: "ClusterProfile", refresh: bool = False) -> list["Finding"]:
-    from tutor.doctor import Finding
+    from tutor.finding import Finding
 
     target = profile.framework
     if target.own:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal, Optional
 import numpy as np
 
 from exercises.schema import Exercise
+from exercises.target import OWN, TargetFramework
 from grader.report import ModelSummary
-from grader.target import OWN, TargetFramework
 
 if TYPE_CHECKING:
     from grader.intake import Submission

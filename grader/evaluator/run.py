@@ -23,9 +23,7 @@ def _compatible(model_input: list, expected: tuple[int, ...]) -> bool:
 
 def predict_classes(model: Any, x: np.ndarray, adapter: str, num_classes: int, batch_size: int) -> tuple[Optional[list[int]], Optional[str]]:
     """Predicted class per input, or (None, reason) when the model cannot take the task's inputs."""
-    from grader.data.adapters import batches, input_shape
-
-    from grader.data.adapters import fits, reshape_for
+    from grader.data.adapters import batches, fits, input_shape, reshape_for
 
     expected = input_shape(adapter)
     model_in, model_out = model_shapes(model)

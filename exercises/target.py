@@ -1,5 +1,6 @@
 """The framework a course's jobs train with: data from the cluster profile, read by checks,
-hints and reports.
+hints and reports. It lives in `exercises`, the leaf both `grader` (checks) and `hpc` (profiles)
+may import, so that neither imports the other.
 
 mn5 runs NVIDIA's NGC TensorFlow 23.03 image (TensorFlow 2.11.0, tf.keras 2.11, Python 3.8);
 `local` runs tutor's own TensorFlow / Keras 3. What differs for a student between the two:
