@@ -27,9 +27,9 @@ from grader.checks.context import CheckContext, Evaluation, Mode
 from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
 from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
+from grader.data.shim import DatasetCopies, named_datasets, python_sources
 from grader.intake import Artifact, Submission, intake, read_artifact
 from grader.intake.submission import MODEL_ARTIFACT as ARTIFACT
-from grader.data.shim import DatasetCopies, named_datasets, python_sources
 from grader.limits import policy_for
 from grader.notebook import NotebookError, NotebookPlan
 from grader.report import CheckResult, ModelSummary, Report

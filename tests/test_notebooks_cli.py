@@ -30,7 +30,7 @@ def figures(report: dict) -> dict:
     return {
         "params": (model["total_params"], model["trainable_params"], model["non_trainable_params"]),
         "shapes": (model["input_shape"], model["output_shape"]),
-        "layers": [(l["class_name"], l["output_shape"], l["params"]) for l in model["layers"]],
+        "layers": [(layer["class_name"], layer["output_shape"], layer["params"]) for layer in model["layers"]],
         "checks": {c["id"]: (c["status"], c["points"]) for c in report["checks"] if c["id"] != "model-builds"},
     }
 

@@ -139,7 +139,7 @@ def install_datasets(files):
         except Exception:  # lazy modules may refuse
             continue
         if function is not None and id(function) in originals:
-            setattr(module, "load_data", loader(files[originals[id(function)]]))
+            module.load_data = loader(files[originals[id(function)]])
 
 
 def build_model():

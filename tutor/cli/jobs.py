@@ -120,9 +120,9 @@ def _notebook_builder(item, workspace: Path, data_path: Optional[Path]) -> Optio
     """For a notebook submission: notebook_model.py, the builder the job imports (tutor is not
     installed where jobs run), with the staged dataset for the cells' load_data()."""
     from exercises.schema import ExerciseKind
+    from grader.intake.notebook import locate
     from grader.notebook import NotebookError, plan_notebook
     from grader.notebook.job import builder_files
-    from grader.intake.notebook import locate
     from grader.sandbox.staging import StagingError
     from tutor.errors import UserError
 
