@@ -78,11 +78,6 @@ class Task:
     def instructions(self) -> str:
         return self.readme.read_text(encoding="utf-8")
 
-    def resolve_file(self, name: str) -> Path:
-        """A file that belongs to the exercise (e.g. a golden log), inside its folder."""
-        return self.folder / name
-
-
 def load_task(folder: Path, pack: str) -> Task:
     path = folder / "exercise.toml"
     raw, text = _read_toml(path)

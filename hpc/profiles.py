@@ -235,7 +235,3 @@ def load_profile(name: str, profiles_dir: Optional[Path] = None) -> ClusterProfi
         text = describe(exc, path, read_text(path), ClusterProfile, raw)
         raise ProfileError(text.splitlines()[0].replace(f"{path}: (top level): ", f"{path}: "),
                            "fix that field of the profile (`tutor author docs` lists every profile key)") from None
-
-
-def list_profiles(profiles_dir: Optional[Path] = None) -> list[str]:
-    return sorted(profile_files(profiles_dir))

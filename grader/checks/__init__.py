@@ -40,7 +40,10 @@ REGISTRY: dict[str, str] = {
     "manual": "files:manual",
 }
 # The lecture and assignment packs' kinds (issue #7), one function each in coursework.py.
-REGISTRY.update({k: f"coursework:{k}" for k in ("augmentation", "trainable_layers", "weighted_layers", "no_pretrained_weights", "compile_settings", "lr_schedule", "overfitting", "markdown_sections", "hardware_report", "history_plot", "comparison_table")})
+REGISTRY.update({k: f"coursework:{k}" for k in (
+    "augmentation", "trainable_layers", "weighted_layers", "no_pretrained_weights", "compile_settings", "lr_schedule",
+    "overfitting", "markdown_sections", "hardware_report", "history_plot", "comparison_table",
+)})
 
 
 def implementation(kind: str) -> Callable:

@@ -327,19 +327,3 @@ def comparison_table(check: s.ComparisonTableCheck, ctx: CheckContext) -> CheckR
     if len(rows) < check.min_rows:
         return failed(check, f"{check.file}: only {len(rows)} run(s), want {check.min_rows}", want, f"{len(rows)} rows")
     return passed(check, f"{len(rows)} recorded runs compared", want, f"{len(rows)} rows")
-
-
-# kind -> function, for grader.checks.REGISTRY ("coursework:<function>").
-KINDS = (
-    "augmentation",
-    "trainable_layers",
-    "weighted_layers",
-    "no_pretrained_weights",
-    "compile_settings",
-    "lr_schedule",
-    "overfitting",
-    "markdown_sections",
-    "hardware_report",
-    "history_plot",
-    "comparison_table",
-)

@@ -176,10 +176,6 @@ def lr_schedule(tree: ast.Module, callbacks_count: bool) -> list[str]:
     return found
 
 
-def lookahead_only(evidence: list[str]) -> bool:
-    return all("lookahead" in e.lower() for e in evidence)
-
-
 def unfreezes(tree: ast.Module) -> list[str]:
     """Assignments `something.trainable = True` (fine-tuning unfreezes part of a backbone)."""
     found = []

@@ -24,9 +24,6 @@ from grader.data.verify import DataError, file_sha256
 
 ARCHIVE = "cifar-10-python.tar.gz"
 ARCHIVE_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
-# The MD5 the dataset's home page (https://www.cs.toronto.edu/~kriz/cifar.html) publishes for
-# the same "CIFAR-10 python version" archive; for people comparing with `md5sum`.
-ARCHIVE_MD5 = "c58f30108f718f92721af3b95e74349a"
 FOLDER = "cifar-10-batches-py"
 TRAIN_BATCHES = tuple(f"{FOLDER}/data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = f"{FOLDER}/test_batch"
@@ -44,10 +41,6 @@ class _ArraysOnly(pickle.Unpickler):
         if (module, name) in ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refusing {module}.{name} in a CIFAR-10 batch")
-
-
-def is_archive(path: Path) -> bool:
-    return path.name.endswith((".tar.gz", ".tgz"))
 
 
 def _batch(tar: tarfile.TarFile, member: str) -> tuple[np.ndarray, np.ndarray]:

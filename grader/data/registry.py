@@ -126,7 +126,3 @@ WEIGHTS: dict[str, WeightsInfo] = {
         file_name="mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5",
     ),
 }
-
-
-def known_names() -> list[str]:
-    return sorted(DATASETS) + sorted(WEIGHTS)

@@ -85,10 +85,6 @@ def isolate(writable: list[Path] | None, network: bool = False) -> tuple[bool, b
         return False, False
 
 
-def drop_network() -> bool:
-    return isolate(None)[0]
-
-
 PROBE = r"""
 import os, socket, sys, tempfile
 from pathlib import Path

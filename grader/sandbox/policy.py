@@ -6,6 +6,7 @@ the forked child, before any student code or untrusted artifact is touched.
 
 from __future__ import annotations
 
+import glob
 import os
 import resource
 from typing import Optional
@@ -43,10 +44,20 @@ class Policy(BaseModel):
         return f"{self.memory_bytes / GiB:g} GiB"
 
 
+def gpu_devices() -> list[str]:
+    """The NVIDIA GPU device nodes of this machine (no TensorFlow import needed)."""
+    return sorted(glob.glob("/dev/nvidia[0-9]*"))
+
+
 def cuda_present() -> bool:
-    """A CUDA device node: TensorFlow's CUDA build reserves huge address ranges there, so the
-    memory cap uses RLIMIT_DATA instead of RLIMIT_AS (DESIGN.md)."""
-    return os.path.exists("/dev/nvidiactl") or os.path.exists("/dev/nvidia0")
+    """The NVIDIA driver is loaded: TensorFlow's CUDA build then reserves huge address ranges,
+    so the memory cap uses RLIMIT_DATA instead of RLIMIT_AS (DESIGN.md)."""
+    return os.path.exists("/dev/nvidiactl") or bool(gpu_devices())
+
+
+def gpu_visible() -> bool:
+    """A GPU this process could use: a device node, and CUDA_VISIBLE_DEVICES does not hide it."""
+    return os.environ.get("CUDA_VISIBLE_DEVICES") not in ("", "-1") and bool(gpu_devices())
 
 
 def thread_env(threads: int) -> dict[str, str]:

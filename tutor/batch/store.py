@@ -14,7 +14,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from pydantic import ValidationError
 
@@ -61,16 +61,6 @@ class ResultStore:
                 os.write(fd, line)
             finally:
                 os.close(fd)
-
-    def events_log(self) -> Iterator[dict]:
-        """Every logged event; a torn last line (power cut) is skipped."""
-        if not self.events.exists():
-            return
-        for line in self.events.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue
 
     def _read(self, path: Path) -> Optional[StoredResult]:
         try:

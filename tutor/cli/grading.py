@@ -154,16 +154,6 @@ def grade(
     _once("grade", task_id, path, as_json)
 
 
-def gpu_present() -> bool:
-    """A GPU this process could use (checked without importing TensorFlow)."""
-    import glob
-    import os
-
-    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
-        return False
-    return bool(glob.glob("/dev/nvidia[0-9]*"))
-
-
 class _TrainProgress:
     """Prints one line per epoch and keeps a live status line for batches."""
 
@@ -205,11 +195,12 @@ def train(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Train your compiled model with the task's recipe in the sandbox; writes model.keras and train.json."""
+    from grader.sandbox.policy import gpu_visible
     from tutor.cli.output import err, out
     from tutor.errors import UserError
 
     ctx, task, submission = _target(task_id, path)
-    if task.spec.needs_gpu and not local and not gpu_present():
+    if task.spec.needs_gpu and not local and not gpu_visible():
         raise UserError(
             f"{task.id} trains on a GPU and this machine has none (login nodes are not for training): "
             f"run `tutor submit {task.id}`, or add --local to train here anyway"

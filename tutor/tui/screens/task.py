@@ -28,8 +28,6 @@ from tutor.tui.grading import run_report
 from tutor.tui.runner import CliResult, run_cli
 from tutor.tui.widgets.results import ResultsView
 
-GRADING_ACTIONS = ("check", "grade", "train", "submit")
-
 
 def home_relative(path: Path) -> str:
     try:
