@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from tutor.cli.output import err, out
+from tutor.cli.output import err, out, warn
 from tutor.errors import UserError
 
 PARTNER = {".out": ".err", ".err": ".out", ".stdout": ".stderr", ".stderr": ".stdout"}
@@ -92,12 +92,12 @@ def show_files(files: list[Path], raw: bool) -> None:
 
 
 def show_job(job_id: str, raw: bool, follow: bool) -> None:
-    from tutor.cli.jobs import job_store, refresh
+    from tutor.services.jobs import job_store, refresh
 
     store = job_store()
     record = store.get(job_id)
     if not record.final:
-        record = next((r for r in refresh(store, [record]) if r.job_id == job_id), record)
+        record = next((r for r in refresh(store, [record], warn) if r.job_id == job_id), record)
     if follow and not record.final:
         record = _follow(store, record, raw)
     else:
@@ -131,7 +131,7 @@ class _Tail:
 
 def _follow(store, record, raw: bool):
     from grader.logs import is_noise
-    from tutor.cli.jobs import refresh
+    from tutor.services.jobs import refresh
 
     tails = {"": _Tail(record.stdout_path()), "err: ": _Tail(record.stderr_path())}
     interval, next_poll, last_state = 2.0, time.monotonic() + 2.0, record.state
@@ -147,7 +147,7 @@ def _follow(store, record, raw: bool):
             if final:
                 break
             if time.monotonic() >= next_poll:
-                record = next((r for r in refresh(store, [record]) if r.job_id == record.job_id), record)
+                record = next((r for r in refresh(store, [record], warn) if r.job_id == record.job_id), record)
                 interval = 2.0 if record.state != last_state else min(interval * 1.5, 30.0)
                 last_state, next_poll = record.state, time.monotonic() + interval
                 continue

@@ -26,42 +26,11 @@ def _user_errors() -> Iterator[None]:
         raise UserError(str(exc)) from None
 
 
-def job_store():
-    from hpc.store import JobStore
-    from tutor.config import user_data_dir
-    from tutor.state import atomic
-
-    return JobStore(user_data_dir() / "jobs.json", atomic)
-
-
 def _warn_recovered(store) -> None:
     if store.recovered is not None:
         from tutor.cli.output import warn
 
         warn(f"the job list was unreadable; it was moved to {store.recovered} and a new one started")
-
-
-def refresh(store, records=None):
-    """One squeue for all of the user's jobs (+ sacct for those that left the queue)."""
-    from hpc.errors import HpcError
-    from hpc.slurm import Slurm
-    from hpc.track import Tracker
-    from tutor.cli.output import warn
-
-    records = store.jobs() if records is None else records
-    open_ids = [r.job_id for r in records if not r.final]
-    if not open_ids:
-        return records
-    slurm = Slurm()
-    if not slurm.available("squeue"):
-        warn("not on a SLURM cluster (no squeue here): showing the last known states")
-        return records
-    try:
-        infos = Tracker(slurm).refresh(open_ids)
-    except HpcError as exc:
-        warn(f"{exc}; showing the last known states")
-        return records
-    return store.update(infos) if infos else records
 
 
 def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optional[str], dry_run: bool) -> None:
@@ -72,6 +41,7 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
     from hpc.submit import prepare, submit
     from tutor.cli.output import err, out, warn
     from tutor.context import load_context
+    from tutor.services.jobs import job_store
     from tutor.state.workspace import submission_dir
 
     ctx = load_context()
@@ -153,10 +123,11 @@ def _tail(path: Path, lines: int = 6) -> list[str]:
 def _jobs(as_json: bool) -> None:
     from rich.table import Table
 
-    from tutor.cli.output import out, print_json
+    from tutor.cli.output import out, print_json, warn
+    from tutor.services.jobs import job_store, refresh
 
     store = job_store()
-    records = refresh(store)
+    records = refresh(store, warn=warn)
     _warn_recovered(store)
     if as_json:
         rows = [
@@ -191,6 +162,7 @@ def _jobs(as_json: bool) -> None:
 def _cancel(job_id: str) -> None:
     from hpc.slurm import Slurm, not_on_cluster
     from tutor.cli.output import out
+    from tutor.services.jobs import job_store
 
     store = job_store()
     record = store.get(job_id)
