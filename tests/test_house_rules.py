@@ -98,7 +98,6 @@ KNOWN_CYCLES = [
     ["grader.notebook.execute", "grader.sandbox.userimport"],
     ["tutor.batch.run", "tutor.batch.slurm"],
     ["tutor.cli.grading", "tutor.cli.notebooks", "tutor.cli.watching"],
-    ["tutor.tui.app", "tutor.tui.screens.help"],
 ]
 
 

@@ -18,9 +18,9 @@ def _key(binding: Binding) -> str:
     return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
 
-def key_table() -> Table:
-    """One section per screen, in the order a student meets them."""
-    from tutor.tui.app import TutorApp
+def key_table(app_bindings: list) -> Table:
+    """One section per screen, in the order a student meets them; `app_bindings` are the app's
+    own keys (passed in: this screen does not import the app that opens it)."""
     from tutor.tui.screens.course import CourseScreen, CourseTable
     from tutor.tui.screens.jobs import JobsScreen
     from tutor.tui.screens.task import TaskScreen
@@ -29,7 +29,7 @@ def key_table() -> Table:
     table.add_column("key", style="bold cyan", no_wrap=True, width=12)
     table.add_column("does")
     sections = [
-        ("Everywhere", TutorApp.BINDINGS + HelpScreen.EXTRA),
+        ("Everywhere", list(app_bindings) + HelpScreen.EXTRA),
         ("Course", CourseTable.BINDINGS + CourseScreen.BINDINGS
          + [Binding("up,down", "", "Move between tasks")]),
         ("Task", TaskScreen.BINDINGS),
@@ -58,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static("[bold]Keys[/]  (Esc closes this)", id="help-title")
-            yield Static(key_table(), id="help-keys")
+            yield Static(key_table(type(self.app).BINDINGS), id="help-keys")
 
     def on_click(self) -> None:
         self.dismiss()
