@@ -142,3 +142,70 @@ def test_no_cell_we_write_runs_as_a_formula(tmp_path):
                                [Unattributed(path="=cmd|' /C calc'!A0", reason="@evil")])
     assert (tmp_path / "unattributed.txt").read_text().startswith("'=cmd")
     assert "\t'@evil" in (tmp_path / "unattributed.txt").read_text()
+
+
+def _sub(student: str, lms: str, attachments=()) -> "Submission":
+    from pathlib import Path
+
+    from tutor.batch.models import Submission
+
+    return Submission(student=student, name=f"n{student}", path=Path("/nowhere"), origin="x", lms=lms,
+                      attachments=list(attachments))
+
+
+def test_canvas_export_quirks_are_respected(tmp_path):
+    """canvas-lms lib/gradebook_exporter.rb: optional BOM and `;` separator (CSVWithI18n),
+    a "Manual Posting" row before `    Points Possible`, `EX` and `N/A` cells, numbers with the
+    user's decimal mark; app/models/assignment.rb: comment file names carry user and attachment id."""
+    from tutor.batch import canvas, lmsbook
+
+    export = tmp_path / "export.csv"
+    export.write_bytes("\ufeffStudent;ID;SIS Login ID;Section;Task 8.1 (9);Current Score\n"
+                       ";;;;Manual Posting;\n"
+                       "    Points Possible;;;;50,00;(read only)\n"
+                       "Alice;11;a;S;;80,00\nBob;12;b;S;EX;\nCarol;13;c;S;N/A;\nDan;14;d;S;3,00;\n"
+                       "Erin;15;e;S;;\n".encode())
+    subs = [_sub("11", "canvas", [700, 701]), _sub("12", "canvas", [702]), _sub("13", "canvas", [703]),
+            _sub("14", "canvas", [704]), _sub("99", "canvas", [799]), _sub("bob", "")]
+    results = [_stored(s.student, RESULTS[0].report) for s in subs]
+    match = canvas.write(export, tmp_path, TASK.spec, subs, results, graded={"11", "12", "13", "99", "bob"})
+    text = (tmp_path / "canvas-gradebook.csv").read_bytes().decode()
+    assert text.startswith("\ufeff") and text.splitlines()[0] == "\ufeffStudent;ID;SIS Login ID;Section;Task 8.1 (9)"
+    rows = {r[1]: r for r in lmsbook.read_table(tmp_path / "canvas-gradebook.csv", "x").rows[1:]}
+    assert rows[""][-1] in ("Manual Posting", "50,00") and "Manual Posting" in text
+    expected = lmsbook.grade_out_of(RESULTS[0], 50).replace(".", ",")
+    assert rows["11"][-1] == expected  # scaled to 50 points possible, decimal comma as exported
+    assert rows["12"][-1] == "EX" and rows["13"][-1] == "N/A"  # not overwritten
+    assert rows["14"][-1] == "3,00" and rows["15"][-1] == ""  # 14 not graded yet, 15 no submission
+    assert match.filled == ["11"] and match.not_graded == ["14"] and match.no_submission == ["15"]
+    assert match.no_student == ["99"] and match.not_lms == ["bob"] and len(match.skipped) == 2
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "canvas-comments.zip") as archive:
+        assert archive.namelist() == ["n11_11_701_feedback.txt"]
+
+
+def test_moodle_worksheet_quirks_are_respected(tmp_path):
+    """moodle mod/assign/feedback/offline/importgradeslib.php (Identifier, Grade, Last modified
+    (grade) required) and locallib.php (grades above the maximum are skipped; locked grades)."""
+    import pytest
+
+    from tutor.batch import lmsbook, moodle
+    from tutor.errors import UserError
+
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Identifier,Full name,Grade,Maximum grade,Grade can be changed,Last modified (grade)\n"
+                     "Participant 31,A,,20.00,Yes,-\nParticipant 32,B,4.00,20.00,No,\"Monday, 1 December 2025\"\n"
+                     "Participant 33,C,,20.00,Yes,-\n")
+    subs = [_sub("31", "moodle"), _sub("32", "moodle"), _sub("34", "moodle")]
+    results = [_stored(s.student, RESULTS[1].report) for s in subs]
+    match = moodle.write(sheet, tmp_path, TASK.spec, subs, results, graded={"31", "32", "34"})
+    rows = {r[0]: r for r in lmsbook.read_table(tmp_path / "moodle-worksheet.csv", "x").rows[1:]}
+    assert rows["Participant 31"][2] == lmsbook.grade_out_of(RESULTS[1], 20)
+    assert float(rows["Participant 31"][2]) <= 20
+    assert rows["Participant 32"][2] == "4.00" and rows["Participant 32"][5] == "Monday, 1 December 2025"
+    assert match.filled == ["31"] and match.no_submission == ["33"] and match.no_student == ["34"]
+    assert "locked" in match.skipped[0] and any("Comments" in n or "comments" in n for n in match.notes)
+    sheet.write_text("Identifier,Grade,Maximum grade\n")
+    with pytest.raises(UserError, match="Last modified"):
+        moodle.write(sheet, tmp_path, TASK.spec, subs, results, graded=set())

@@ -12,7 +12,7 @@ from typing import Optional
 from exercises import Task
 
 PACKAGES = ("tutor", "grader", "exercises", "hpc")  # the student wheel's packages (pyproject)
-SKIP = {"__pycache__", "solutions", "tests", "bench"}
+SKIP = {"__pycache__", "solutions", "solution", "tests", "bench"}
 
 
 @dataclass

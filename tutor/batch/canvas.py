@@ -30,7 +30,7 @@ from typing import Optional
 from exercises.schema import Exercise
 from tutor.batch.cells import csv_text, risky
 from tutor.batch.feedback import feedback_text
-from tutor.batch.lmsbook import Matching, Table, by_lms, grade_out_of, read_table
+from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, grade_out_of, read_table
 from tutor.batch.models import StoredResult, Submission
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -88,7 +88,7 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
     points_at, possible = _points(table.rows, col)
     id_col = header.index("ID")
     keep = [i for i, h in enumerate(header) if h in STUDENT_COLUMNS] + [col]
-    mine, other = by_lms(submissions, results, "canvas", graded)
+    mine, other, pending = by_lms(submissions, results, "canvas", graded)
     match = Matching(lms="canvas", written=str(out / "canvas-gradebook.csv"), column=header[col],
                      not_lms=other)
     seen = set()
@@ -100,13 +100,15 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
             uid = row[id_col].strip()
             seen.add(uid)
             result = mine.get(uid)
-            if result is None:
+            if uid in pending:
+                match.not_graded.append(uid)
+            elif result is None:
                 match.no_submission.append(uid)
             elif row[col].strip() in ("EX", "N/A"):
                 why = "excused" if row[col].strip() == "EX" else "cannot see the assignment"
                 match.skipped.append(f"{uid}: {why} in Canvas; left as it was")
             else:
-                row[col] = grade_out_of(result, possible)
+                row[col] = decimal_like(table.rows[points_at][col], grade_out_of(result, possible))
                 match.filled.append(uid)
         picked = [row[i] for i in keep]
         match.neutralised += sum(1 for cell in picked if risky(cell))

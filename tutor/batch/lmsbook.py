@@ -25,6 +25,7 @@ class Matching(BaseModel):
     no_student: list[str] = []  # graded, but no such student in the export (not written)
     not_lms: list[str] = []  # graded from a name that carries no id of this LMS
     skipped: list[str] = []  # in both, but not written, and why
+    not_graded: list[str] = []  # submitted, but no grade yet (rerun the command)
     neutralised: int = 0  # cells of the export that would have run as formulas
     notes: list[str] = []
 
@@ -66,15 +67,22 @@ def grade_out_of(result: StoredResult, maximum: float) -> str:
 
 
 def by_lms(submissions: list[Submission], results: list[StoredResult], lms: str,
-           graded: set[str]) -> tuple[dict[str, StoredResult], list[str]]:
-    """Results keyed by this LMS' id, and the students whose names carry no such id."""
+           graded: set[str]) -> tuple[dict[str, StoredResult], list[str], set[str]]:
+    """Results keyed by this LMS' id, the students whose names carry no such id, and this LMS'
+    students with a submission but no grade yet (a batch stopped early)."""
     lms_of = {s.student: s.lms for s in submissions}
-    mine, other = {}, []
+    mine, other, pending = {}, [], set()
     for result in results:
-        if result.student not in graded:
-            continue
-        if lms_of.get(result.student) == lms:
+        if lms_of.get(result.student) != lms:
+            if result.student in graded:
+                other.append(result.student)
+        elif result.student in graded:
             mine[result.student] = result
         else:
-            other.append(result.student)
-    return mine, sorted(other)
+            pending.add(result.student)
+    return mine, sorted(other), pending
+
+
+def decimal_like(sample: str, text: str) -> str:
+    """`text` with the decimal comma when the LMS file writes its numbers that way."""
+    return text.replace(".", ",") if "," in sample and "." not in sample else text

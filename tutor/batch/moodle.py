@@ -29,7 +29,7 @@ from pathlib import Path
 from exercises.schema import Exercise
 from tutor.batch.cells import csv_text, risky
 from tutor.batch.feedback import feedback_text
-from tutor.batch.lmsbook import Matching, Table, by_lms, grade_out_of, read_table
+from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, grade_out_of, read_table
 from tutor.batch.models import StoredResult, Submission
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -66,7 +66,7 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
     _column(header, MODIFIED)
     comments = header.index(COMMENTS) if COMMENTS in header else None
     can_change = header.index(CAN_CHANGE) if CAN_CHANGE in header else None
-    mine, other = by_lms(submissions, results, "moodle", graded)
+    mine, other, pending = by_lms(submissions, results, "moodle", graded)
     match = Matching(lms="moodle", written=str(out / "moodle-worksheet.csv"), column=GRADE, not_lms=other)
     if comments is None:
         match.notes.append("no 'Feedback comments' column (enable Feedback comments in the assignment "
@@ -82,6 +82,8 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
         result = mine.get(pid)
         if not pid:
             pass
+        elif pid in pending:
+            match.not_graded.append(pid)
         elif result is None:
             match.no_submission.append(pid)
         elif can_change is not None and row[can_change].strip().lower() == "no":
@@ -92,7 +94,7 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
             except ValueError:
                 match.skipped.append(f"{pid}: no maximum grade in the worksheet")
             else:
-                row[grade] = grade_out_of(result, top)
+                row[grade] = decimal_like(row[maximum], grade_out_of(result, top))
                 if comments is not None:
                     row[comments] = comment_html(result, spec)
                 match.filled.append(pid)

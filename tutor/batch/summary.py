@@ -9,6 +9,7 @@ from typing import Optional
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from exercises.schema import Exercise
@@ -114,17 +115,18 @@ def render(console: Console, summary: Summary, out: Path) -> None:
 def render_matching(console: Console, m: Matching) -> None:
     """Loud: every student who did not line up with the LMS file is named."""
     lms = {"canvas": "Canvas", "moodle": "Moodle"}[m.lms]
-    console.print(f"[bold]{lms}[/]: {len(m.filled)} grade(s) written to {m.written}"
-                  + (f" (column {m.column!r})" if m.column else ""), highlight=False)
+    console.print(f"[bold]{lms}[/]: {len(m.filled)} grade(s) written to {escape(m.written)}"
+                  + (escape(f" (column {m.column!r})") if m.column else ""), highlight=False)
     problems = [
         (m.no_submission, "in the export with no submission (left as they were)"),
         (m.no_student, f"graded but not in the {lms} file (not written)"),
         (m.not_lms, f"graded from names that carry no {lms} id (not written)"),
         (m.skipped, "not written"),
+        (m.not_graded, "submitted but not graded yet (rerun the same command), left as they were"),
     ]
     for items, what in problems:
         if items:
-            console.print(f"  [yellow]{len(items)} {what}:[/] " + ", ".join(items), highlight=False)
+            console.print(f"  [yellow]{len(items)} {what}:[/] " + escape(", ".join(items)), highlight=False)
     if m.neutralised:
         console.print(f"  {m.neutralised} cell(s) that a spreadsheet would run as a formula were "
                       "prefixed with ' (OWASP CSV-injection rule)", markup=False)
