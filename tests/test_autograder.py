@@ -171,3 +171,27 @@ def test_prairielearn_entrypoint_runs_in_a_simulated_root(tmp_path, submissions)
         assert run.returncode == 0 and "Traceback" not in run.stderr
         doc = PrairieLearnResults.model_validate_json((root / "results" / "results.json").read_text())
         assert doc.gradable is False and said in doc.format_errors[0]
+
+
+def test_a_course_pack_travels_with_the_autograder(tmp_path):
+    """A task from the course's own exercise_dirs (not one tutor ships) is in the zip with a
+    tutor.toml that finds it, and its reference solution is not."""
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "tutor.toml").write_text('exercise_dirs = ["packs"]\nsolutions_dir = "solutions"\n')
+    env = {"TUTOR_CONFIG": str(course / "tutor.toml"), "TUTOR_DATA_DIR": str(DATA)}
+    made = run_tutor("author", "new", "fm9", "--pack", "mycourse", cwd=course, env=env)
+    assert made.returncode == 0, made.stderr
+    built = run_tutor("autograder", "gradescope", "fm9", "-o", str(tmp_path / "a.zip"), env=env)
+    assert built.returncode == 0, built.stderr
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(tmp_path / "a.zip") as archive:
+        names = archive.namelist()
+        assert "course/packs/mycourse/fm9/exercise.toml" in names and "data/fashion-mnist.npz" in names
+        assert not [n for n in names if "solution" in n], "reference solution shipped"
+        archive.extractall(root / "source")
+    home = tmp_path / "home"
+    home.mkdir()
+    listed = run_tutor("show", "fm9", env={"TUTOR_CONFIG": str(root / "source" / "course" / "tutor.toml"),
+                                           "HOME": str(home)})
+    assert listed.returncode == 0 and "fm9" in listed.stdout, listed.stderr

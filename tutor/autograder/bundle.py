@@ -74,6 +74,23 @@ def source_files(prefix: str = "tutor-src") -> dict[str, Path]:
     return files
 
 
+def course_files(task: Task, prefix: str = "course") -> dict[str, str | Path]:
+    """`prefix/tutor.toml`, and the task's pack when it is the course's own (from
+    `exercise_dirs`, not shipped with tutor), so the harness finds the task."""
+    builtin = Path(importlib.import_module("exercises").__file__).resolve().parent
+    folder = task.folder.resolve()
+    pack = folder.parent
+    if builtin in folder.parents or not (pack / "pack.toml").is_file():
+        return {f"{prefix}/tutor.toml": "# the task is one of tutor's own packs\n"}
+    files: dict[str, str | Path] = {
+        f"{prefix}/tutor.toml": f'# the course pack of {task.id}\nexercise_dirs = ["packs/{pack.name}"]\n'}
+    for path in sorted(pack.rglob("*")):
+        rel = path.relative_to(pack)
+        if path.is_file() and not (SKIP & set(rel.parts)):
+            files[f"{prefix}/packs/{pack.name}/{rel.as_posix()}"] = path
+    return files
+
+
 def data_files(task: Task, data_dir: Optional[Path], prefix: str = "data") -> tuple[dict[str, Path], list[str]]:
     """The task's staged dataset and weights (verified, as the grader resolves them)."""
     from grader.data.resolve import resolve_dataset, resolve_weights

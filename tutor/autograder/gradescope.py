@@ -38,6 +38,7 @@ RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission (working directory /autograder).
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 export TUTOR_DATA_DIR="${{TUTOR_DATA_DIR:-$ROOT/source/data}}"
+export TUTOR_CONFIG="${{TUTOR_CONFIG:-$ROOT/source/course/tutor.toml}}"
 exec "${{TUTOR_BIN:-/opt/tutor/bin/tutor}}" autograder gradescope {task} --grade --root "$ROOT"
 """
 
@@ -70,6 +71,11 @@ def build(task: Task, out: Path, data_dir: Optional[Path], with_data: bool = Tru
             archive.writestr(info, text)
         archive.writestr("README.md", readme)
         archive.writestr("tutor-src/pyproject.toml", bundle.pyproject())
+        for name, item in bundle.course_files(task).items():
+            if isinstance(item, str):
+                archive.writestr(name, item)
+            else:
+                archive.write(item, name)
         for name, path in sorted(files.items()):
             archive.write(path, name)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -31,8 +31,9 @@ DOCKERFILE = """# The PrairieLearn external-grader image for {task}: tutor, Tens
 FROM python:3.12-slim
 COPY tutor-src /opt/tutor-src
 COPY data /opt/tutor-data
+COPY course /opt/tutor-course
 RUN pip install --no-cache-dir "/opt/tutor-src[tf]" && tutor --help > /dev/null
-ENV TUTOR_DATA_DIR=/opt/tutor-data
+ENV TUTOR_DATA_DIR=/opt/tutor-data TUTOR_CONFIG=/opt/tutor-course/tutor.toml
 """
 
 STEPS = """## On PrairieLearn
@@ -96,13 +97,16 @@ def build_image(task: Task, out: Path, data_dir: Optional[Path], with_data: bool
     shipped, missing = bundle.data_files(task, data_dir) if with_data else ({}, [])
     files.update(shipped)
     if out.exists():
-        for name in ("tutor-src", "data"):
+        for name in ("tutor-src", "data", "course"):
             shutil.rmtree(out / name, ignore_errors=True)
     (out / "data").mkdir(parents=True, exist_ok=True)
-    for name, path in files.items():
+    for name, item in {**files, **bundle.course_files(task)}.items():
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        if isinstance(item, str):
+            target.write_text(item)
+        else:
+            shutil.copyfile(item, target)
     (out / "tutor-src" / "pyproject.toml").write_text(bundle.pyproject())
     (out / "Dockerfile").write_text(DOCKERFILE.format(task=task.id))
     info = {"externalGradingOptions": {
