@@ -209,3 +209,28 @@ def test_moodle_worksheet_quirks_are_respected(tmp_path):
     sheet.write_text("Identifier,Grade,Maximum grade\n")
     with pytest.raises(UserError, match="Last modified"):
         moodle.write(sheet, tmp_path, TASK.spec, subs, results, graded=set())
+
+
+def test_the_lms_grade_is_the_gradebook_final_score_and_the_comment_its_feedback_file(tmp_path):
+    """Manual marks and late penalties (tutor.batch.marks: final_score) reach Canvas too, and the
+    comment is the feedback file a student gets (instructor paths scrubbed there)."""
+    from pathlib import Path
+
+    from tutor.batch import lmsbook, run
+    from tutor.batch.models import Manifest
+
+    export = tmp_path / "export.csv"
+    export.write_text("Student,ID,Task 8.1 (9)\n    Points Possible,,10\nAlice,11,\n")
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "11.txt").write_text("Feedback for 11\nyour submission: fine\n")
+    manifest = Manifest(task="task8.1", spec_hash="x", out=tmp_path, submissions=[_sub("11", "canvas", [5])])
+    options = run.Options(source=tmp_path, task_id="task8.1", out=tmp_path, canvas_gradebook=export)
+    result = _stored("11", RESULTS[0].report)
+    [match] = run.write_lms_files(TASK, manifest, [result], {"11"}, options, {"11": {"final_score": "0.5000"}})
+    rows = lmsbook.read_table(tmp_path / "canvas-gradebook.csv", "x").rows
+    assert rows[2] == ["Alice", "11", "5"] and match.filled == ["11"]
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "canvas-comments.zip") as archive:
+        assert archive.read("n11_11_5_feedback.txt").decode() == "Feedback for 11\nyour submission: fine\n"
+    assert Path(match.written).name == "canvas-gradebook.csv"

@@ -144,10 +144,10 @@ def test_bulk_download_to_canvas_and_moodle_gradebooks_with_hostile_names(tmp_pa
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Task 8.1: MNIST CNN (4411)"]
     assert canvas[1][0].strip() == "Points Possible" and canvas[1][-1] == "100.00"
     by_id = {row[1]: row for row in canvas[2:]}
-    score = float(rows["1001"]["score"])
+    score = float(rows["1001"]["final_score"])  # what the gradebook says, penalties included
     assert float(by_id["1001"][-1]) == pytest.approx(round(score * 100, 2), abs=0.006)  # scaled to 100
     assert re.fullmatch(r"\d+(\.\d{1,2})?", by_id["1001"][-1])  # two decimals at most [CE]
-    assert float(by_id["1002"][-1]) == pytest.approx(round(float(rows["1002"]["score"]) * 100, 2), abs=0.006)
+    assert float(by_id["1002"][-1]) == pytest.approx(round(float(rows["1002"]["final_score"]) * 100, 2), abs=0.006)
     assert by_id["1005"][-1] == "7.00"  # no submission: left exactly as it was
     assert by_id["1006"][-1] == "EX" and by_id["1006"][0].startswith("'=")  # excused kept; formula name neutralised
     assert "1 graded but not in the Canvas file" in result.stdout and "1009" in result.stdout
@@ -172,7 +172,7 @@ def test_bulk_download_to_canvas_and_moodle_gradebooks_with_hostile_names(tmp_pa
     col = moodle[0].index
     li = by_pid["Participant 2002"]
     assert 0 <= float(li[col("Grade")]) <= float(li[col("Maximum grade")])
-    assert float(li[col("Grade")]) == pytest.approx(round(float(rows["2002"]["score"]) * 100, 2), abs=0.006)
+    assert float(li[col("Grade")]) == pytest.approx(round(float(rows["2002"]["final_score"]) * 100, 2), abs=0.006)
     assert li[col("Last modified (grade)")] == "-"  # kept: Moodle's staleness check reads it [MI]
     assert li[col("Feedback comments")].startswith("<pre>Feedback for 2002")
     assert "&quot;" in by_pid["Participant 2001"][col("Feedback comments")] or \

@@ -29,8 +29,7 @@ from typing import Optional
 
 from exercises.schema import Exercise
 from tutor.batch.cells import csv_text, risky
-from tutor.batch.feedback import feedback_text
-from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, grade_out_of, read_table
+from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, feedback_for, grade_out_of, read_table
 from tutor.batch.models import StoredResult, Submission
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -138,7 +137,7 @@ def comments_zip(out: Path, spec: Exercise, submissions: list[Submission],
                 continue
             name = re.sub(r"\W", "", sub.name) or "student"
             entry = f"{name}_{result.student}_{sub.attachments[-1]}_feedback.txt"
-            archive.writestr(entry, feedback_text(result.report, spec, result.student))
+            archive.writestr(entry, feedback_for(out, result, spec))
     path = out / "canvas-comments.zip"
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(buffer.getvalue())

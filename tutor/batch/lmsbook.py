@@ -59,6 +59,16 @@ def read_table(path: Path, what: str) -> Table:
     return Table(rows=rows, delimiter=delimiter, bom=bom)
 
 
+def feedback_for(out: Path, result: StoredResult, spec) -> str:
+    """The student's feedback file as `tutor batch` wrote it (instructor paths scrubbed)."""
+    try:
+        return (out / "feedback" / f"{result.student}.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        from tutor.batch.feedback import feedback_text
+
+        return feedback_text(result.report, spec, result.student)
+
+
 def grade_out_of(result: StoredResult, maximum: float) -> str:
     """The task's score scaled to the LMS' maximum, as a plain number (two decimals at most,
     as Canvas shows them)."""

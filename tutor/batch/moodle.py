@@ -28,8 +28,7 @@ from pathlib import Path
 
 from exercises.schema import Exercise
 from tutor.batch.cells import csv_text, risky
-from tutor.batch.feedback import feedback_text
-from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, grade_out_of, read_table
+from tutor.batch.lmsbook import Matching, Table, by_lms, decimal_like, feedback_for, grade_out_of, read_table
 from tutor.batch.models import StoredResult, Submission
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -54,8 +53,8 @@ def _column(header: list[str], name: str) -> int:
                         "> Download grading worksheet (Moodle in English)") from None
 
 
-def comment_html(result: StoredResult, spec: Exercise) -> str:
-    return "<pre>" + html.escape(feedback_text(result.report, spec, result.student)) + "</pre>"
+def comment_html(out: Path, result: StoredResult, spec: Exercise) -> str:
+    return "<pre>" + html.escape(feedback_for(out, result, spec)) + "</pre>"
 
 
 def fill(table: Table, spec: Exercise, submissions: list[Submission], results: list[StoredResult],
@@ -96,7 +95,7 @@ def fill(table: Table, spec: Exercise, submissions: list[Submission], results: l
             else:
                 row[grade] = decimal_like(row[maximum], grade_out_of(result, top))
                 if comments is not None:
-                    row[comments] = comment_html(result, spec)
+                    row[comments] = comment_html(out, result, spec)
                 match.filled.append(pid)
         match.neutralised += sum(1 for cell in row if risky(cell))
         rows_out.append(row)

@@ -145,10 +145,13 @@ def check_lms_files(task: Task, options: Options) -> None:
 
 
 def write_lms_files(task: Task, manifest: Manifest, results: list[StoredResult], graded: set[str],
-                    options: Options) -> list:
-    """The Canvas gradebook (and comments zip) and the Moodle worksheet, where asked."""
+                    options: Options, final: Optional[dict[str, dict[str, str]]] = None) -> list:
+    """The Canvas gradebook (and comments zip) and the Moodle worksheet, where asked: the grade
+    is the gradebook's `final_score` (manual marks and late penalty included), the comment the
+    student's feedback file."""
     from tutor.batch import canvas, moodle
 
+    results = [_with_final_score(r, (final or {}).get(r.student, {})) for r in results]
     matches = []
     if options.canvas_gradebook:
         matches.append(canvas.write(options.canvas_gradebook, manifest.out, task.spec,
@@ -159,8 +162,19 @@ def write_lms_files(task: Task, manifest: Manifest, results: list[StoredResult],
     return matches
 
 
+def _with_final_score(result: StoredResult, columns: dict[str, str]) -> StoredResult:
+    try:
+        final = min(1.0, max(0.0, float(columns["final_score"])))
+    except (KeyError, ValueError):
+        return result
+    return result.model_copy(update={"report": result.report.model_copy(update={"score": final})})
+
+
 def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
-                  formats: list[str] = (), source: Optional[Path] = None) -> integrity.IntegrityReport:
+                  formats: list[str] = (), source: Optional[Path] = None
+                  ) -> tuple[integrity.IntegrityReport, dict[str, dict[str, str]]]:
+    """Gradebook, feedback, unattributed list and integrity flags; returns the flags and the
+    gradebook's extra columns per student (final_score for the LMS files)."""
     from tutor.batch import marks
     from tutor.config import load_config
 
@@ -182,7 +196,7 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     exports.write_unattributed(out / "unattributed.txt", manifest.unattributed)
     flags = integrity.find_groups(task, results)
     integrity.write_report(out, flags)
-    return flags
+    return flags, extra
 
 
 def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: ResultStore,
@@ -244,9 +258,9 @@ def run(options: Options) -> summary.Summary:
         elif todo:
             _grade_here(task, manifest, todo, store, options, ctx.data_dir, err, started)
         results = collect(task, manifest, store, not_graded)
-        write_outputs(task, manifest, results, options.formats, options.source)
+        _, final = write_outputs(task, manifest, results, options.formats, options.source)
         graded = {s.student for s in manifest.submissions if store.get(s, manifest.spec_hash)}
-        matches = write_lms_files(task, manifest, results, graded, options)
+        matches = write_lms_files(task, manifest, results, graded, options, final)
         result = summary.summarise(task.spec, results, manifest.unattributed, len(todo), skipped,
                                    time.monotonic() - started, lms=matches)
         summary.save(out, result)
