@@ -4,6 +4,7 @@ their published schemas), feedback files and the summary, from reports shaped li
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 from rich.console import Console
 
@@ -12,7 +13,7 @@ from grader.report import CheckResult, ModelSummary, Report
 from tutor.autograder import results
 from tutor.batch import cells, exports, summary
 from tutor.batch.feedback import feedback_text
-from tutor.batch.models import StoredResult, Unattributed
+from tutor.batch.models import StoredResult, Submission, Unattributed
 from tutor.batch.schemas import PRAIRIELEARN_MAX_BYTES, GradescopeResults, PrairieLearnResults
 
 TASK = load_catalog().get("task8.1")
@@ -144,11 +145,7 @@ def test_no_cell_we_write_runs_as_a_formula(tmp_path):
     assert "\t'@evil" in (tmp_path / "unattributed.txt").read_text()
 
 
-def _sub(student: str, lms: str, attachments=()) -> "Submission":
-    from pathlib import Path
-
-    from tutor.batch.models import Submission
-
+def _sub(student: str, lms: str, attachments=()) -> Submission:
     return Submission(student=student, name=f"n{student}", path=Path("/nowhere"), origin="x", lms=lms,
                       attachments=list(attachments))
 
