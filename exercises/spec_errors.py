@@ -206,7 +206,7 @@ def _reason(item: dict, loc: tuple, root: type[BaseModel], raw: dict, file: str 
         return "a check needs `kind = \"...\"` (e.g. kind = \"input_shape\"); the kinds are listed in " + DOCS
     if kind == "missing":
         field = model.model_fields.get(str(loc[-1]))
-        about = f": {field.description}" if field is not None and field.description else ""
+        about = f" ({field.description[0].lower()}{field.description[1:]})" if field is not None and field.description else ""
         return f"missing required field '{loc[-1]}'{about}"
     if kind in ("literal_error", "enum") and isinstance(value, str):
         choices = _choices(ctx)

@@ -49,3 +49,13 @@ def test_human_output_and_exit_code_for_a_bad_solutions_folder(tmp_path):
     assert result.returncode == 1
     assert "the reference solution does not pass: logs-saved" in result.stdout
     assert "1 task(s) not ready: task8.3" in result.stderr
+
+
+def test_train_proves_a_shipped_solution_with_the_real_grader():
+    """One shipped task (the CI subset; docs/authoring.md and the closing note of #18 give the
+    figures of every pack): trained with its recipe on CPU, graded, above its bar."""
+    result = run_tutor("author", "check", "task7.2", "--train", "--json", timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    trained = json.loads(result.stdout)[0]["trained"]
+    assert trained["status"] == "passed" and trained["bar"] == 0.83
+    assert trained["accuracy"] >= 0.83 and trained["train_images"] == 60000 and trained["epochs"] == 5

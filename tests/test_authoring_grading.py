@@ -104,6 +104,8 @@ def test_a_four_student_class_is_graded_as_the_docs_say(tmp_path):
     bob_total = float(book["bob"]["total_points"])
     assert book["bob"]["final_score"] == f"{bob_total / 11 * 0.8:.4f}"
     assert list(csv.DictReader((out / "marks.csv").open()))[0]["points"] == "2"  # kept
+    bob = (out / "feedback" / "bob.txt").read_text()
+    assert "marked by your instructor: 1.5 points" in bob and "penalty 20%" in bob
 
 
 def test_a_script_task_earns_partial_credit_and_missing_files_say_so(tmp_path):

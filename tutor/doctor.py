@@ -47,8 +47,9 @@ def check_catalog() -> list[Finding]:
         return []  # reported by check_config
     except CatalogError as exc:
         return [Finding("catalog", "error", str(exc).splitlines()[0], "fix `packs` / `exercise_dirs` in tutor.toml")]
-    findings = [Finding("catalog", "error", line, "fix the spec (tutor author check shows every problem)")
-                for problem in catalog.problems for line in [problem.headline]]
+    findings = [Finding("catalog", "error", line, "fix the spec (tutor author docs: every key)")
+                for problem in catalog.problems
+                for line in [problem.headline, *problem.message.splitlines()[1:]]]
     if len(catalog):
         packs = ", ".join(f"{p.id} ({sum(t.spec.pack == p.id for t in catalog)} tasks)" for p in catalog.packs)
         findings.insert(0, Finding("catalog", "ok", f"course packs: {packs}"))

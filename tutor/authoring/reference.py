@@ -214,14 +214,16 @@ GRADING_RULES = """How checks are graded:
   count there), `manual` (a rubric item waiting for the instructor's mark; not in the automatic
   score).
 - **hidden = true** checks run only under `tutor batch` (the instructor's grading, including
-  collected hand-ins): a student's `tutor check`/`tutor grade` neither runs nor shows them.
+  collected hand-ins): a student's `tutor check`/`tutor grade` neither runs nor shows them; the
+  feedback files `tutor batch` writes show them with the grade (as nbgrader's hidden tests).
 - **manual** checks (`kind = "manual"`): `tutor batch` writes `OUT/marks.csv` with one row per
   student and rubric item; fill in `points` and rerun the same `tutor batch` command (nothing is
   regraded): the gradebook's `manual_points` and `total_points` include the marks.
 - **late penalties**: with `deadlines` and `late_penalty_per_day` in tutor.toml and the
   submissions collected by `tutor collect`, the gradebook shows each student's `late_days`,
   `late_penalty` and `final_score` (score × (1 − penalty), the penalty capped at
-  `late_penalty_max`). Students see their deadlines in `tutor list` and `tutor show`."""
+  `late_penalty_max`), and each feedback file says it in words. Students see their deadlines in
+  `tutor list` and `tutor show`."""
 
 SHAPES = """### Shapes and the batch dimension
 

@@ -87,10 +87,11 @@ def write_unattributed(path: Path, items: list[Unattributed]) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_student_files(out: Path, result: StoredResult, spec: Exercise, folders: Iterable[str] = ()) -> None:
+def write_student_files(out: Path, result: StoredResult, spec: Exercise, folders: Iterable[str] = (),
+                        note: str = "") -> None:
     """The feedback file a student (or the LMS comment box) gets; `folders` (where the
-    submission sat on the instructor's side) are kept out of it."""
-    text = feedback_text(result.report, spec, result.student, folders)
+    submission sat on the instructor's side) are kept out of it; `note`: marks and lateness."""
+    text = feedback_text(result.report, spec, result.student, folders) + note
     _write_if_changed(out / "feedback" / f"{result.student}.txt", text)
 
 

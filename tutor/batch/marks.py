@@ -118,6 +118,21 @@ def extra_columns(result: StoredResult, spec: Exercise, adjust: Adjustments, per
     }
 
 
+def feedback_note(columns: dict[str, str]) -> str:
+    """What the gradebook adds for this student, in words for their feedback file."""
+    lines = []
+    if columns.get("manual_points"):
+        lines.append(f"marked by your instructor: {columns['manual_points']} points")
+    if columns.get("late_days"):
+        lines.append(f"handed in late ({columns['late_days']} started day(s)): penalty "
+                     f"{float(columns['late_penalty'] or 0):.0%}")
+    if not lines:
+        return ""
+    lines.append(f"total {columns['total_points']}/{columns['total_max']}, final score "
+                 f"{float(columns['final_score']):.0%}")
+    return "\n" + "\n".join(lines) + "\n"
+
+
 def adjustments(out: Path, source: Path, spec: Exercise, results: list[StoredResult]) -> Adjustments:
     adjust = Adjustments()
     merge_marks(out, spec, results, adjust)

@@ -191,7 +191,8 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     for result in results:
         sub = where.get(result.student)
         folders = [str(sub.path), str(Path(sub.path).resolve()), str(out)] if sub else [str(out)]
-        exports.write_student_files(out, result, task.spec, folders)
+        exports.write_student_files(out, result, task.spec, folders,
+                                    marks.feedback_note(extra.get(result.student, {})))
     exports.remove_stale(out, {r.student for r in results})
     exports.write_unattributed(out / "unattributed.txt", manifest.unattributed)
     flags = integrity.find_groups(task, results)
