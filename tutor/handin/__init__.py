@@ -11,4 +11,12 @@ What holds against whom:
   late attempt can never be made to look on time).
 - Hand-in time is the attempt folder's ctime (set by the kernel or file server at the rename
   and seal), not the student's clock; the manifest's own time is kept for comparison.
+- Against a student attacking the instructor's side (collect.py, reader.py, trust.py): the
+  config is never read from a folder students write to; collect writes only into a new
+  folder it creates, finds folders by owner, reads every tree with bounds (numbering, depth,
+  bytes by size and st_blocks, exact-size copies), copies only declared files, recomputes
+  completeness and prints every name as data. A manifest's check result is a claim.
+- Not without root or quotas: how much a student stores in their own folder (it counts
+  against the instructors' group quota) and removing it; tutor's limits bind `tutor handin`
+  and what `tutor collect` copies, not what a student writes there by hand.
 """
