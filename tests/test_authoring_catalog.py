@@ -97,3 +97,16 @@ def test_the_batch_dimension_may_be_written_in_the_forms_authors_try():
         assert check.accepted in ([[784]], [[None, 784]]), shape
     several = InputShapeCheck(id="i", kind="input_shape", shapes=[[784], [28, 28]])
     assert several.accepted == [[784], [28, 28]]
+
+
+def test_a_broken_pack_is_left_out_and_the_rest_of_the_course_works(tmp_path):
+    course = _course(tmp_path, {"fm1": TASK.format(id="fm1", order=1)})
+    (course / "site" / "pack.toml").write_text('id = "site"\ntitel = "Site pack"\n')
+    listed = run_tutor("list", "--json", cwd=course, env={"TUTOR_CONFIG": ""})
+    assert listed.returncode == 0, listed.stderr
+    assert "task8.1" in listed.stdout and "fm1" not in listed.stdout
+    assert "pack site left out: " in listed.stderr
+    assert "pack.toml: field 'title': missing required field 'title'" in listed.stderr
+    doctor = run_tutor("doctor", "--no-tf", cwd=course, env={"TUTOR_CONFIG": ""})
+    assert doctor.returncode == 1
+    assert "pack.toml:2: field 'titel': unknown field 'titel' (did you mean 'title'?)" in doctor.stdout
