@@ -139,3 +139,9 @@ def test_help_and_list_do_not_pay_for_notebook_support(command):
              "if m in sys.modules) + '\\n')\n")
     result = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, timeout=120)
     assert result.stderr.strip().splitlines()[-1].strip() == "LOADED", result.stderr[-1000:]
+
+
+def test_a_notebook_with_megabytes_of_code_is_refused_before_parsing(tmp_path):
+    path = nb.write(tmp_path / "big.ipynb", "x = [" + "1, " * (1 << 20) + "]")
+    with pytest.raises(NotebookError, match="of code, over the 2 MiB limit"):
+        read_notebook(path)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 MAX_NOTEBOOK_BYTES = 64 << 20  # outputs (plots) make notebooks large; code is what we keep
+MAX_CODE_BYTES = 2 << 20  # parsed on the trusted side: far beyond any course notebook's code
 
 
 class NotebookError(Exception):
@@ -89,4 +90,8 @@ def read_notebook(path: Path) -> Notebook:
             cells.append(CodeCell(number=number, source=cell.source))
         elif cell.cell_type == "markdown":
             markdown += 1
+    code = sum(len(cell.source) for cell in cells)
+    if code > MAX_CODE_BYTES:
+        raise NotebookError(f"{name} holds {code >> 20} MiB of code, over the {MAX_CODE_BYTES >> 20} MiB limit: "
+                            "keep data out of the code cells (load it from a file)")
     return Notebook(name=name, cells=tuple(cells), markdown_cells=markdown)
