@@ -62,7 +62,7 @@ def load_context() -> Context:
 
 def warn_problems(catalog: Catalog) -> None:
     """One warning line per pack or task left out of the course (stderr), and why."""
-    from tutor.cli.output import warn
+    from tutor.console import warn
 
     for problem in catalog.problems:
         warn(problem.headline)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -18,33 +16,11 @@ from grader.report import Report
 from tutor.batch import content, exports, integrity, summary
 from tutor.batch.discover import discover
 from tutor.batch.models import Fingerprints, Manifest, StoredResult, Submission
+from tutor.batch.plan import Options, now_iso, shard_of
 from tutor.batch.pool import Outcome, Pool
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
-
-
-@dataclass
-class Options:
-    source: Path
-    task_id: str
-    out: Path
-    workers: int = 2
-    formats: list[str] = field(default_factory=lambda: ["csv"])
-    timeout: float = 600.0
-    slurm: bool = False
-    array_tasks: int = 4
-    concurrency: int = 2
-    recycle_after: int = 0
-    quiet: bool = False
-    regrade: str = ""  # "", "errors" (stored results that could not be graded) or "all"
-    canvas_gradebook: Optional[Path] = None  # Canvas' gradebook export to fill
-    moodle_worksheet: Optional[Path] = None  # Moodle's offline grading worksheet to fill
-    lms_column: str = ""  # the Canvas assignment column, when the task id does not name one
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _stored(task: Task, spec_hash: str, sub: Submission, report: Report,
@@ -182,7 +158,7 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     config = load_config()
     adjust = marks.adjustments(out, source or out, task.spec, results)
     for warning in adjust.warnings:
-        from tutor.cli.output import warn
+        from tutor.console import warn
 
         warn(warning)
     extra = marks.columns_for(results, task.spec, adjust, config.late_penalty_per_day, config.late_penalty_max)
@@ -226,8 +202,8 @@ def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: R
 
 
 def run(options: Options) -> summary.Summary:
-    from tutor.cli.output import err
-    from tutor.cli.output import out as stdout
+    from tutor.console import err
+    from tutor.console import out as stdout
     from tutor.context import load_context
 
     ctx = load_context()
@@ -293,10 +269,3 @@ def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeou
 
     report_shard_done(len(todo), len(share) - len(todo))
     return 0
-
-
-def shard_of(items: list, shard: int, shards: int) -> list:
-    """Contiguous, balanced chunks: shard i of n (0-based)."""
-    size, extra = divmod(len(items), shards)
-    start = shard * size + min(shard, extra)
-    return items[start:start + size + (1 if shard < extra else 0)]

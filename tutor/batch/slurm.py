@@ -21,7 +21,7 @@ from rich.console import Console
 
 from exercises.schema import Resources
 from tutor.batch.models import Manifest, Submission
-from tutor.batch.run import Options, now_iso, shard_of
+from tutor.batch.plan import Options, now_iso, shard_of
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic

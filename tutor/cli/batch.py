@@ -64,7 +64,7 @@ def batch(
     Examples: tutor batch submissions.zip --task task8.1 --canvas-gradebook Grades.csv;
     tutor batch submissions/ --task task8.1 --slurm
     """
-    from tutor.batch import exports, run
+    from tutor.batch import exports, plan, run
     from tutor.errors import UserError
 
     if shard:
@@ -76,7 +76,7 @@ def batch(
         raise typer.Exit(run.run_shard(submissions, index, total, workers or 1, timeout, regrade or ""))
     if regrade not in (None, "errors", "all"):
         raise UserError(f"--regrade {regrade}: use 'errors' or 'all'")
-    options = run.Options(
+    options = plan.Options(
         source=submissions,
         task_id=task,
         out=out or Path.cwd() / f"batch-{task}",

@@ -1,29 +1,5 @@
-"""Console helpers: rich consoles for stdout/stderr and the one-line failure."""
+"""The CLI's console helpers: the shared ones in `tutor.console`, under the names commands use."""
 
-from __future__ import annotations
+from tutor.console import err, fail, out, print_json, warn
 
-import sys
-from typing import NoReturn
-
-from rich.console import Console
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print `tutor: <one line>` on stderr and exit (2 = could not do it)."""
-    first = str(message).strip().splitlines()
-    err.print(f"[bold red]tutor:[/] {first[0] if first else 'failed'}", markup=True, highlight=False)
-    for extra in first[1:]:
-        err.print(f"  {extra}", markup=False)
-    raise SystemExit(code)
-
-
-def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
-
-
-def print_json(data: str) -> None:
-    sys.stdout.write(data if data.endswith("\n") else data + "\n")
-    sys.stdout.flush()
+__all__ = ["err", "fail", "out", "print_json", "warn"]
