@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= $(if $(TUTOR_DATA_DIR),$(TUTOR_DATA_DIR),$(abspath ../shared/data))
 APT_PACKAGES := python3-venv tmux slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
 
-.PHONY: venv demo test test-fast deb bench clean class-install
+.PHONY: venv demo test test-fast deb bench clean frameworks class-install
 
 # Debian packages first (python3-venv among them). A failed pip install fails make (pipefail)
 # and removes the stamp, so the next make installs again instead of using a half-installed venv.
@@ -47,7 +47,12 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/tutor grade task8.1
 	$(DEMO_ENV) $(BIN)/tutor list
 
-test: deb venv
+# The compatibility matrix's framework environments (TF 2.11, TF 2.15, Keras 3 on torch), built
+# once outside the repo: $(TUTOR_FRAMEWORKS_DIR), default ~/.cache/tutor-frameworks.
+frameworks:
+	bash tests/frameworks/build.sh
+
+test: deb venv frameworks
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-fast: venv

@@ -40,6 +40,7 @@ class TrainRecord(BaseModel):
     device: str
     threads: int = 0
     python: str = ""
+    backend: str = ""  # Keras 3's backend (tensorflow, torch, jax); empty: tf.keras / unknown
 
 
 class _Progress:

@@ -144,6 +144,13 @@ def load_build_model(path):
     return module.build_model
 
 
+def _backend(keras):
+    try:
+        return keras.backend.backend()
+    except Exception:  # noqa: BLE001 - an odd Keras build: say so rather than stop the job
+        return "unknown"
+
+
 def devices():
     try:
         import tensorflow as tf
@@ -178,7 +185,9 @@ def main(argv=None):
 
     keras = _keras()
     tf_version, seen, gpus = devices()
-    print("TensorFlow", tf_version, "| Keras", keras.__version__, "| Python", platform.python_version())
+    backend = _backend(keras)
+    print("TensorFlow", tf_version, "| Keras", keras.__version__, "| backend", backend,
+          "| Python", platform.python_version())
     print("Devices:", ", ".join(seen) or "none listed")
     print("GPU:", ", ".join(gpus) if gpus else "none (training on the CPU)", flush=True)
 
@@ -230,6 +239,7 @@ def main(argv=None):
         "keras": keras.__version__,
         "device": f"GPU ({gpus[0]})" if gpus else f"CPU ({platform.machine()})",
         "python": platform.python_version(),
+        "backend": backend,
     }
     tmp = os.path.join(out, ".train.json.tmp")
     with open(tmp, "w") as handle:

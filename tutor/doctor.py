@@ -107,6 +107,7 @@ def check_tools() -> list[Finding]:
 
 def check_data(config_data_dir: Optional[Path]) -> list[Finding]:
     from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
+    from grader.data.stage import official_copy_note
 
     findings = []
     for name in DATASETS:
@@ -114,6 +115,9 @@ def check_data(config_data_dir: Optional[Path]) -> list[Finding]:
             resolved = resolve_dataset(name, config_data_dir)
             label = resolved.variant.label if resolved.variant else "unverified"
             findings.append(Finding("data", "ok", f"{name}: {resolved.path} ({label}, verified; via {resolved.place.label})"))
+            note = official_copy_note(name, resolved.path)
+            if note:
+                findings.append(Finding("data", "ok", f"{name}: {note}"))
         except DataError as exc:
             level: Level = "error" if "do not match" in str(exc) or "readable" in str(exc) else "missing"
             findings.append(Finding("data", level, str(exc)))

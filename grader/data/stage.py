@@ -22,6 +22,24 @@ def staged_path(name: str, data_dir: Path) -> Path:
     raise unknown(name)
 
 
+LOAD_DATA_TAKES_PATH = {"mnist"}  # keras.datasets.<name>.load_data(path=...) exists for these
+
+
+def official_copy_note(name: str, path: Path) -> str:
+    """Whether a staged dataset is byte-identical to the official Keras file, and what that
+    means in Keras 2 containers (the book's TF 2.11), whose load_data(path=...) checks the
+    official SHA-256. Empty for datasets Keras ships as no single file."""
+    info = DATASETS.get(name)
+    if name not in LOAD_DATA_TAKES_PATH or info is None or not info.official_sha256:
+        return ""
+    if file_sha256(path) == info.official_sha256:
+        return ("byte-identical to the official Keras file: in Keras 2 containers (TensorFlow <= 2.15) "
+                f"keras.datasets.{name}.load_data(path=...) reads it offline")
+    return ("a faithful repack, not byte-identical to the official Keras file: in Keras 2 containers "
+            f"(TensorFlow <= 2.15) keras.datasets.{name}.load_data(path=...) sees another SHA-256 and tries "
+            "to download, which fails offline; stage the official file, or have students read it with np.load(path)")
+
+
 def stage(name: str, source: Path, data_dir: Path) -> tuple[Path, str]:
     """Verify `source`, copy it into `data_dir` atomically, and return (path, what it is)."""
     source = Path(source).expanduser()
@@ -37,8 +55,9 @@ def stage(name: str, source: Path, data_dir: Path) -> tuple[Path, str]:
         info = DATASETS[name]
         variant = verify_dataset(info, source, use_cache=False)
         what = f"{info.title}, {variant.label}"
-        if info.official_sha256 and file_sha256(source) == info.official_sha256:
-            what += "; byte-identical to the official Keras file"
+        note = official_copy_note(name, source)
+        if note:
+            what += f"; {note}"
     else:
         expected = WEIGHTS[name].sha256
         digest = file_sha256(source)

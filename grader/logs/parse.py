@@ -174,6 +174,10 @@ def _parse_stdout(lines: list[str], log: TrainingLog) -> None:
                 current = last_final[1]
                 if current is not None:
                     log.epochs.pop()
+            if current is None and not seen_epoch and "/epoch" in progress[3]:
+                # tf.keras 2.x prints no "Epoch 1/1" header when fit() runs a single epoch: its
+                # first verbose=2 line ("60/60 - 38s - loss: ... - 38s/epoch - 634ms/step") is it.
+                current, seen_epoch, log.epochs_planned = (1, 1), True, 1
             last_final = (steps, current)
             if current is not None:
                 epoch, mode = _epoch_from(current[0], current[1], steps, progress[3])
