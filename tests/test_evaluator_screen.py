@@ -76,3 +76,33 @@ def test_compile_facts_from_both_formats():
     keras3 = {"optimizer": {"module": "keras.optimizers", "class_name": "SGD", "config": {}}, "loss": "mse"}
     assert compile_facts(keras3)[0]["class_name"] == "SGD"
     assert compile_facts(None) == (None, None)
+
+
+def test_hdf5_files_that_point_outside_themselves_are_refused(tmp_path):
+    import h5py
+    import numpy as np
+
+    from grader.evaluator.screen import read_config
+
+    config = json.dumps(sequential())
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(16, dtype=np.float32).tobytes())
+    with h5py.File(tmp_path / "ext.h5", "w") as f:
+        f.attrs["model_config"] = config
+        f.create_dataset("kernel", shape=(16,), dtype="float32", external=[(str(secret), 0, 64)])
+    with h5py.File(tmp_path / "link.h5", "w") as f:
+        f.attrs["model_config"] = config
+        f["model_weights"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/")
+    with h5py.File(tmp_path / "weights.h5", "w") as f:
+        f.create_dataset("kernel", data=np.zeros(3))
+    with pytest.raises(JobFailure, match="stored in .*secret.bin"):
+        read_config(tmp_path / "ext.h5", "hdf5", "model.keras")
+    with pytest.raises(JobFailure, match="external link to .*other.h5"):
+        read_config(tmp_path / "link.h5", "hdf5", "model.keras")
+    with pytest.raises(JobFailure, match="weights only"):
+        read_config(tmp_path / "weights.h5", "hdf5", "model.keras")
+    (tmp_path / "ok.h5").write_bytes(b"")
+    with h5py.File(tmp_path / "ok.h5", "w") as f:
+        f.attrs["model_config"] = config
+        f.create_dataset("model_weights/dense/kernel", data=np.zeros(3))
+    assert read_config(tmp_path / "ok.h5", "hdf5", "model.keras")[0]["class_name"] == "Sequential"

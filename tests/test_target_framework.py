@@ -38,3 +38,20 @@ def test_the_books_mnist_py_passes_check_on_keras2_targets_only(tmp_path, profil
         assert offline["status"] == "passed" and "TensorFlow 2.11.0, Keras 2.11.0" in report["meta"]["target"]
     else:
         assert "Keras 3 refuses it" in offline["message"]
+
+
+def test_a_report_says_which_framework_trained_the_artifact_and_which_graded_it():
+    from grader.report import Report
+    from tutor.render import provenance
+
+    report = Report(task="task8.1", status="passed", score=1.0, points=10, max_points=10, checks=[], duration_s=1.0,
+                    meta={"tensorflow": "2.21.0", "keras": "3.15.1",
+                          "artifact": {"name": "model.keras", "format": "hdf5"},
+                          "train": {"tensorflow": "2.11.0", "keras": "2.11.0", "backend": ""}})
+    assert str(provenance(report)) == ("model.keras (legacy Keras HDF5 file) trained with TensorFlow 2.11.0 / "
+                                       "Keras 2.11.0; graded with TensorFlow 2.21.0 / Keras 3.15.1")
+    report.meta["train"] = {"tensorflow": "none", "keras": "3.15.1", "backend": "torch"}
+    report.meta["artifact"]["format"] = "keras-zip"
+    assert "trained with Keras 3.15.1 on torch" in str(provenance(report))
+    report.meta["train"] = None
+    assert "unknown framework (no readable train.json)" in str(provenance(report))

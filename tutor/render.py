@@ -189,6 +189,29 @@ def baseline_comparison(report: Report, baseline: Baseline, produce: str = "tuto
     return text
 
 
+def provenance(report: Report) -> Optional[Text]:
+    """Which framework trained the artifact (its train.json) and which graded it."""
+    artifact = report.meta.get("artifact") or {}
+    if not artifact.get("format"):
+        return None
+    from grader.intake import ArtifactFormat
+
+    def framework(meta: dict) -> str:
+        parts = [f"TensorFlow {meta['tensorflow']}" if meta.get("tensorflow") not in (None, "", "none") else "",
+                 f"Keras {meta['keras']}" if meta.get("keras") else "",
+                 f"on {meta['backend']}" if meta.get("backend") not in (None, "", "tensorflow") else ""]
+        return " / ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if parts[2] else "")
+
+    train = report.meta.get("train") or {}
+    trained = framework(train) or "an unknown framework (no readable train.json)"
+    try:
+        kind = ArtifactFormat(artifact["format"]).label
+    except ValueError:
+        kind = artifact["format"]
+    return Text(f"{artifact.get('name', 'model.keras')} ({kind}) trained with {trained}; "
+                f"graded with {framework(report.meta) or 'the grader'}", style="dim")
+
+
 def _structural_failure(report: Report) -> bool:
     return any(c.kind in STRUCTURAL_KINDS and c.status in ("failed", "error", "missing") for c in report.checks)
 
@@ -220,6 +243,9 @@ def render_report(
         comparison = baseline_comparison(report, spec.baseline, produce)
         if comparison is not None:
             parts.append(comparison)
+    origin = provenance(report)
+    if origin is not None:
+        parts.append(origin)
     parts.append(score_line(report))
     group = Group(*parts)
     if console is not None:

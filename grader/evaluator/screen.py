@@ -46,8 +46,11 @@ def _hdf5_config(path: Path, name: str) -> tuple[dict, Optional[dict]]:
         with h5py.File(path, "r") as handle:
             raw = handle.attrs.get("model_config")
             training = handle.attrs.get("training_config")
+            outside = _external_reference(handle)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise JobFailure(f"{name} is a corrupt HDF5 file ({str(exc).splitlines()[0][:120]}); save it again with model.save('{name}')") from None
+    if outside:
+        raise JobFailure(f"{name} refers to data outside itself ({outside}); save the model again with model.save('{name}')")
     if raw is None:
         raise JobFailure(
             f"{name} holds weights only (no model config): save the whole model with model.save('{name}'), "
@@ -55,6 +58,29 @@ def _hdf5_config(path: Path, name: str) -> tuple[dict, Optional[dict]]:
         )
     config = _json(raw, name)
     return config, (_json(training, name) if training is not None else None)
+
+
+def _external_reference(handle: Any, budget: int = 20000) -> Optional[str]:
+    """An HDF5 external link, or a dataset stored in an external file, anywhere in the file:
+    the weights must come from the artifact itself, never from another file on the machine."""
+    import h5py
+
+    stack = [handle]
+    while stack and budget > 0:
+        group = stack.pop()
+        for key in group:
+            budget -= 1
+            link = group.get(key, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                return f"an external link to {link.filename}"
+            if isinstance(link, h5py.SoftLink):
+                continue
+            item = group.get(key)
+            if isinstance(item, h5py.Group):
+                stack.append(item)
+            elif isinstance(item, h5py.Dataset) and item.external:
+                return f"dataset {item.name} stored in {item.external[0][0]!r}"
+    return "more objects than any model of this course" if budget <= 0 else None
 
 
 def _json(raw: Any, name: str) -> dict:
