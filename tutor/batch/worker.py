@@ -82,9 +82,10 @@ def main() -> None:
     from grader.api import Grader
     from tutor.context import load_context
 
-    task = load_context().task(task_id)
+    context = load_context()
+    task = context.task(task_id)
     fingerprint = _Fingerprinter()
-    with Grader(data_dir) as grader:
+    with Grader(data_dir, target=context.target) as grader:  # checks follow the course's framework
         answers.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
         for line in sys.stdin:
             request = json.loads(line)
