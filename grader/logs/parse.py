@@ -146,6 +146,11 @@ def _epoch_from(index: int, of: Optional[int], steps: int, rest: str) -> tuple[E
     )
 
 
+def _fit_line(rest: str) -> bool:
+    """A verbose=2 line with a loss (no progress bar): what fit() prints once per epoch."""
+    return "━" not in rest and "[" not in rest and "loss" in _metrics(rest)
+
+
 def _parse_stdout(lines: list[str], log: TrainingLog) -> None:
     current: Optional[tuple[int, Optional[int]]] = None  # the epoch whose final line is pending
     seen_epoch = False
@@ -174,9 +179,10 @@ def _parse_stdout(lines: list[str], log: TrainingLog) -> None:
                 current = last_final[1]
                 if current is not None:
                     log.epochs.pop()
-            if current is None and not seen_epoch and "/epoch" in progress[3]:
-                # tf.keras 2.x prints no "Epoch 1/1" header when fit() runs a single epoch: its
-                # first verbose=2 line ("60/60 - 38s - loss: ... - 38s/epoch - 634ms/step") is it.
+            if current is None and not seen_epoch and not log.epochs and _fit_line(progress[3]):
+                # Keras prints no "Epoch 1/1" header when fit() runs a single epoch with
+                # verbose=2: its first line is the epoch ("60/60 - 38s - loss: ... - 38s/epoch"
+                # in tf.keras 2, "10/10 - 22s - 2s/step - accuracy: ... - loss: ..." in Keras 3).
                 current, seen_epoch, log.epochs_planned = (1, 1), True, 1
             last_final = (steps, current)
             if current is not None:
