@@ -50,8 +50,12 @@ def prove(task: "Task", solution: Path, grader) -> Proof:
         shutil.copytree(solution, work, ignore=shutil.ignore_patterns("model.keras", "train.json", "__pycache__"))
         trained = grader.train(trained_task, work)
         if trained.status == "error":
-            return Proof("error", None, bar, None, None, time.monotonic() - started,
-                         f"training the reference solution failed: {trained.error}")
+            # The solution's own failure (fit raised, no usable model) or this machine's (data
+            # not staged, no test split, sandbox): the second proves nothing either way.
+            own = (trained.error or "").startswith(("training failed", "training wrote no usable model"))
+            return Proof("error", None, bar, None, None, round(time.monotonic() - started, 1),
+                         f"training the reference solution failed: {trained.error}" if own
+                         else f"could not train here: {trained.error}")
         report = grader.grade(task, work, {"include_hidden": True})
     record = trained.meta.get("train") or {}
     proof = Proof(report.status, report.accuracy, bar, record.get("train_size"), record.get("epochs"),

@@ -82,7 +82,7 @@ def judge(task: "Task", solutions: Path, grader, train: bool = False) -> Verdict
 
             proof = prove(task, solution, grader)
             if proof.problem:
-                if proof.status == "error" and "could not" in (proof.problem or ""):
+                if proof.status == "error" and proof.problem.startswith("could not"):
                     return Verdict(task.id, starter_status, solution_status, problems, proof.problem, asdict(proof))
                 problems.append(proof.problem)
             return Verdict(task.id, starter_status, solution_status, problems, None, asdict(proof))
