@@ -538,6 +538,10 @@ class Exercise(Strict):
     baseline: Optional[Baseline] = doc(None, "[baseline]: the published reference the task is compared with.")
     weights: list[str] = doc([], "Pretrained weights the task needs staged offline (data-layer names).",
                              ["mobilenet_v2_96_no_top"])
+    carry_over: dict[str, list[str]] = doc(
+        {}, "Files the student wrote in an earlier task and this one reuses, with the tasks to take them from "
+        "(first found wins): `tutor start` copies them from those workspaces or says where to get them, and a "
+        "job_script check that runs a missing one names those tasks.", {"MNIST.py": ["task8.3", "task8.2"]})
 
     @field_validator("id")
     @classmethod
@@ -559,6 +563,9 @@ class Exercise(Strict):
                 raise ValueError("a model task's files must include model.py")
         if self.kind is not ExerciseKind.guide and len(self.hints) < 3:
             raise ValueError("a gradable task needs at least three hints")
+        strays = sorted(set(self.carry_over) - set(self.files))
+        if strays:
+            raise ValueError(f"carry_over names {', '.join(strays)}, which are not in files")
         if self.needs_gpu and self.resources is None:
             raise ValueError("a task that needs a GPU needs [resources] for its SLURM job")
         if any(c.kind == "differs_from_baseline" for c in self.checks) and not (

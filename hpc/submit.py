@@ -130,15 +130,56 @@ def prepare(
     return Prepared(exercise.id, workspace, resources, spec, name, text, rendered, files, own)
 
 
+SCRIPT_SUFFIXES = (".py", ".sh", ".R", ".jl")
+
+
+def scripts_run(text: str) -> list[str]:
+    """Relative script files a job script's commands run (`python MNIST.py`, `bash prep.sh`,
+    `singularity exec --nv IMAGE python train.py`), in order, without duplicates."""
+    found: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            tokens = shlex.split(stripped, comments=True)
+        except ValueError:
+            tokens = stripped.split()
+        for token in tokens:
+            if (token.endswith(SCRIPT_SUFFIXES) and not token.startswith(("-", "/", "$", "~"))
+                    and "=" not in token and token not in found):
+                found.append(token)
+    return found
+
+
 def needed_files(prepared: Prepared) -> list[str]:
-    """Files of the student's the job runs: model.py for the runner, else the command's script."""
+    """Files of the student's the job runs: the model file for the runner (unless tutor writes
+    it, e.g. from a notebook), the scripts the student's own job script runs, else the task's command."""
     words = shlex.split(prepared.spec.command)
-    if RUNNER_NAME in words:
+    if RUNNER_NAME in words and not prepared.own_script:
         model = words[words.index("--model") + 1] if "--model" in words[:-1] else "model.py"
         return [] if model in prepared.files else [model]
+    if prepared.own_script:
+        return [name for name in scripts_run(prepared.script_text) if name != RUNNER_NAME]
     command = prepared.resources.command
     first = shlex.split(command)[0] if command else None
-    return [first] if first and first.endswith((".py", ".sh")) else []
+    return [first] if first and first.endswith(SCRIPT_SUFFIXES) else []
+
+
+def missing_files(prepared: Prepared) -> list[str]:
+    """The files the job would run that are not in the workspace (checked before sbatch)."""
+    return [name for name in needed_files(prepared) if not (prepared.workspace / name).is_file()]
+
+
+def script_diff(prepared: Prepared) -> str:
+    """tutor's rendering against the script that would be submitted, as a unified diff ("" if same)."""
+    import difflib
+
+    if prepared.script_text == prepared.rendered:
+        return ""
+    return "".join(difflib.unified_diff(
+        prepared.script_text.splitlines(keepends=True), prepared.rendered.splitlines(keepends=True),
+        fromfile=f"{prepared.script_name} (submitted)", tofile=f"{prepared.script_name} (tutor's rendering)"))
 
 
 def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: JobStore) -> JobRecord:
@@ -161,10 +202,10 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
         validate(spec, prepared.resources, profile)
         job_name, output, error = spec.job_name, spec.output, spec.error
     workspace = prepared.workspace
-    for needed in needed_files(prepared):
-        if not (workspace / needed).is_file():
-            raise HpcError(f"{needed} is not in {workspace}, so the job would fail at once",
-                           "write it first (or point --path at the folder that has it)")
+    for needed in missing_files(prepared):
+        raise HpcError(f"{prepared.script_name} runs {needed}, which is not in {workspace}, so the job "
+                       "would fail as soon as it starts",
+                       f"put {needed} there first (or point --path at the folder that has it)")
     try:
         workspace.mkdir(parents=True, exist_ok=True)
         for name, text in prepared.files.items():

@@ -30,9 +30,21 @@ def test_gpu_request_syntaxes(line, gpus):
     assert gpus_requested(parse_job_script(f"#!/bin/bash\n#SBATCH {line}\npython x.py\n")) == gpus
 
 
-def job_folder(tmp_path: Path, script: str) -> Path:
+def job_folder(tmp_path: Path, script: str, with_script: bool = True) -> Path:
     (tmp_path / "MNIST.slurm").write_text(script)
+    if with_script:
+        shutil.copy(SOLUTIONS / "task8.4" / "MNIST.py", tmp_path / "MNIST.py")
     return tmp_path
+
+
+def test_a_job_script_that_runs_a_missing_file_fails_before_anything_is_queued(tmp_path):
+    """8.4's starter has no MNIST.py (it is the student's from 8.2/8.3): the check says so."""
+    book = (SOLUTIONS / "task8.4" / "MNIST.slurm").read_text()
+    result = run("task8.4", submission=job_folder(tmp_path, book, with_script=False))["job-script"]
+    assert result.status == "failed" and result.points == 0
+    assert "there is no MNIST.py in this folder" in result.message
+    assert "task8.3 or task8.2" in result.message
+    assert result.actual.endswith("runs MNIST.py, which is missing")
 
 
 def test_book_job_script_passes():

@@ -358,7 +358,7 @@ def test_submitting_without_the_script_the_job_runs_is_refused(slurm_cluster, is
     assert run_tutor("start", "task8.4").returncode == 0  # the starter has no MNIST.py (task 8.2 writes it)
     proc = run_tutor("submit", "task8.4", env=job_env(slurm_cluster))
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
-    assert "MNIST.py is not in" in proc.stderr and "write it first" in proc.stderr
+    assert "runs MNIST.py, which is not in" in proc.stderr and "put MNIST.py there first" in proc.stderr
     assert json.loads(run_tutor("jobs", "--json", env=job_env(slurm_cluster)).stdout) == []
 
 

@@ -32,7 +32,7 @@ def test_failed_checks_show_want_got_points_and_the_fix():
     assert "want" in text and "got" in text and "points" in text
     row = next(line for line in text.splitlines() if line.startswith("input-shape"))
     assert "✗ failed" in row and "(None, 28, 28, 1)" in row and "(None, 784)" in row and "0/1" in row
-    assert "set keras.Input(shape=...)" in text
+    assert "keras.Input(shape=(28, 28, 1))" in text
     assert "task8.1 failed   score 4/10 (40%)" in text
     assert "\x1b[" not in text  # plain text for feedback files
 

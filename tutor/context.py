@@ -34,6 +34,38 @@ class Context:
     def task(self, task_id: str) -> Task:
         return self.catalog.get(task_id)
 
+    def task_here(self, folder: Optional[Path] = None) -> Optional[tuple[Task, Path]]:
+        """The task whose workspace holds `folder` (default: the current folder), and that
+        workspace: under the workspace root, a workspace the progress file recorded, or a
+        folder named after a task (e.g. a copy of ~/tutor-work/task8.1)."""
+        from tutor.state.progress import load_progress
+
+        here = Path(folder or Path.cwd()).resolve()
+        root = Path(self.workspace_root).expanduser().resolve()
+        recorded = {tid: Path(entry.workspace).expanduser().resolve()
+                    for tid, entry in load_progress().tasks.items() if entry.workspace}
+        for candidate in (here, *here.parents):
+            if candidate.parent == root and candidate.name in self.catalog.tasks:
+                return self.catalog.get(candidate.name), candidate
+            for tid, workspace in recorded.items():
+                if candidate == workspace and tid in self.catalog.tasks:
+                    return self.catalog.get(tid), candidate
+        if here.name in self.catalog.tasks:
+            return self.catalog.get(here.name), here
+        return None
+
+    def resolve_task(self, task_id: Optional[str], command: str = "check") -> Task:
+        """TASK as given, else the task of the workspace folder we are in."""
+        if task_id:
+            return self.task(task_id)
+        found = self.task_here()
+        if found is None:
+            from tutor.errors import UserError
+
+            raise UserError(f"which task? give one (e.g. `tutor {command} task8.1`), or run this "
+                            f"inside a task's workspace folder ({self.workspace_root}/TASK)")
+        return found[0]
+
     @property
     def workspace_root(self) -> Path:
         return self.config.workspace_root

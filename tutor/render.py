@@ -20,6 +20,7 @@ from exercises.schema import STRUCTURAL_KINDS, Baseline, BaselineLayer, Exercise
 from grader.checks.common import shape_text
 from grader.checks.structural import model_layers
 from grader.report import LayerSummary, ModelSummary, Report
+from tutor.next_step import check_label
 
 MARKS = {
     "passed": ("✓ passed", "green"),
@@ -49,12 +50,7 @@ def cell(value: Any) -> str:
     return json.dumps(value)
 
 
-def _titles(spec: Optional[Exercise]) -> dict[str, str]:
-    return {c.id: (c.title or c.id) for c in spec.checks} if spec else {}
-
-
 def checks_table(report: Report, spec: Optional[Exercise]) -> Table:
-    titles = _titles(spec)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
     table.add_column("check", overflow="fold", ratio=3)
     table.add_column("status", no_wrap=True)
@@ -63,7 +59,7 @@ def checks_table(report: Report, spec: Optional[Exercise]) -> Table:
     table.add_column("points", justify="right", no_wrap=True)
     for check in report.checks:
         mark, style = MARKS.get(check.status, (check.status, ""))
-        name = titles.get(check.id, check.id) + ("" if check.required else " (optional)")
+        name = check_label(check, spec) + ("" if check.required else " (optional)")
         table.add_row(
             Text(name),
             Text(mark, style=style),
@@ -74,19 +70,41 @@ def checks_table(report: Report, spec: Optional[Exercise]) -> Table:
     return table
 
 
-def problems(report: Report) -> Optional[Text]:
-    """One line per failed or errored check: what is wrong and what to do."""
+def problems(report: Report, spec: Optional[Exercise] = None) -> Optional[Text]:
+    """One line per failed or errored check (named as in the table): what is wrong and what to
+    do; the checks that depend on a model that did not build are named once, not repeated."""
     lines = Text()
+    said: set[str] = set()
     for check in report.checks:
         if check.status in ("failed", "error", "missing"):
             mark, style = MARKS[check.status]
-            lines.append(f"{mark[0]} {check.id}: ", style=style)
-            lines.append(check.message + "\n")
+            lines.append(f"{mark[0]} {check_label(check, spec)}: ", style=style)
+            cause = check.message.split(": ", 1)[-1] if ": " in check.message else check.message
+            lines.append(("the same cause as above" if check.message in said or cause in said else check.message) + "\n")
+            said.update((check.message, cause))
+    unchecked = not_checked(report, spec)
+    if unchecked:
+        lines.append(f"- not checked until that is fixed: {', '.join(unchecked)}\n", style="dim")
     return lines if lines.plain else None
 
 
-def score_line(report: Report) -> Text:
+def not_checked(report: Report, spec: Optional[Exercise] = None) -> list[str]:
+    return [check_label(c, spec) for c in report.checks
+            if c.status == "skipped" and c.message.startswith("not checked")]
+
+
+def score_line(report: Report, headline: Optional[str] = None) -> Text:
+    """`task7.3 passed   score 8/8 (100%)`, or with the front end's words for the state
+    (`task7.3 structure OK, 5 of 8 points`)."""
     line = Text()
+    if headline is not None:
+        line.append(f"{report.task} {headline}", style=REPORT_STYLES.get(report.status, ""))
+        if report.accuracy is not None:
+            line.append(f"   test accuracy {report.accuracy:.4f}")
+        line.append(f"   {report.duration_s:.1f} s", style="dim")
+        if report.error:
+            line.append(f"\ncould not grade: {report.error}", style="yellow")
+        return line
     line.append(f"{report.task} {report.status}", style=REPORT_STYLES.get(report.status, ""))
     if report.max_points:
         line.append(f"   score {report.points:g}/{report.max_points:g} ({report.score:.0%})")
@@ -222,6 +240,8 @@ def render_report(
     *,
     task: Any = None,
     console: Optional[Console] = None,
+    headline: Optional[str] = None,
+    next_step: Optional[str] = None,
 ) -> RenderableType:
     """The whole report as one rich renderable; printed on `console` when one is given.
     `spec` is the exercise (or pass `task=`, a catalog Task)."""
@@ -232,7 +252,7 @@ def render_report(
         parts.append(Text(f"{spec.id}  {spec.title}", style="bold"))
     if report.checks:
         parts.append(checks_table(report, spec))
-    found = problems(report)
+    found = problems(report, spec)
     if found is not None:
         parts.append(found)
     if report.model is not None and _structural_failure(report):
@@ -246,7 +266,9 @@ def render_report(
     origin = provenance(report)
     if origin is not None:
         parts.append(origin)
-    parts.append(score_line(report))
+    parts.append(score_line(report, headline))
+    if next_step:
+        parts.append(Text(f"Next: {next_step.replace('`', '')}", style="bold"))
     group = Group(*parts)
     if console is not None:
         console.print(group)

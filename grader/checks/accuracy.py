@@ -59,6 +59,10 @@ def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
         return result(check, "skipped", f"needs the trained model: `tutor grade {ctx.spec.id}`", want)
     evaluation = ctx.evaluation
     if evaluation is None:
+        if ctx.artifact_error and ctx.artifact_error == ctx.model_error and ctx.summary is None:
+            from grader.checks.structural import NOT_CHECKED  # model-loads already says why
+
+            return result(check, "skipped", NOT_CHECKED, want)
         command = produce_command(ctx)
         reason = ctx.artifact_error or f"no {check.artifact} in {ctx.submission}"
         if command not in reason:

@@ -234,6 +234,12 @@ def job_script_check(check: s.JobScriptCheck, ctx: CheckContext) -> CheckResult:
         got.append(f"runs {check.runs}" if line else f"does not run {check.runs}")
         if line is None:
             problems.append(f"no command runs {check.runs}: end the script with e.g. `python {check.runs}`")
+        elif not (ctx.submission / check.runs).is_file():
+            got[-1] = f"runs {check.runs}, which is missing"
+            earlier = ctx.spec.carry_over.get(check.runs)
+            where = f" (your script from {' or '.join(earlier)})" if earlier else ""
+            problems.append(f"line {line} runs {check.runs}, but there is no {check.runs} in this folder, so the "
+                            f"job would fail as soon as it starts: copy your {check.runs}{where} next to {check.file}")
     if script.ignored and not problems:
         lines = ", ".join(str(d.line) for d in script.ignored)
         return passed(

@@ -12,10 +12,16 @@ from grader.report import CheckResult, LayerSummary, ModelSummary
 INPUT_CLASSES = frozenset({"InputLayer"})
 
 
+NOT_CHECKED = "not checked: the model did not build or load (the first problem says why)"
+
+
 def no_model(check, ctx: CheckContext) -> CheckResult:
-    """The summary is missing (the model did not build or load): say why in one line."""
-    reason = ctx.model_error or "the model could not be built"
-    return result(check, "error", f"not checked: {reason}")
+    """The summary is missing (the model did not build or load). The pipeline's own first row
+    (model-builds / model-loads) carries the reason once; the checks that depend on the model
+    are "not checked" rather than repeating it."""
+    if ctx.model_error is None:
+        return result(check, "error", "not checked: the model could not be built")
+    return result(check, "skipped", NOT_CHECKED)
 
 
 def without_batch(shape: Optional[list], want: list) -> Optional[list]:
@@ -51,16 +57,32 @@ def _shape_check(check, ctx: CheckContext, which: str) -> CheckResult:
         if _same_shape(without_batch(got, want), want):
             return passed(check, f"{which} shape {shape_text(got)}", display_want, got)
     expected = " or ".join(shape_text(w) for w in shown)
-    hint = {
-        "input": "set keras.Input(shape=...) to the shape the data arrives in",
-        "output": "the last layer needs one unit per class",
-    }[which]
+    hint = _shape_hint(which, got, shown[0])
     return failed(
         check,
         f"{which} shape is {shape_text(got)}, expected {expected}: {hint}",
         display_want,
         got,
     )
+
+
+def _shape_hint(which: str, got: Optional[list], want: list) -> str:
+    """What to do about a wrong shape; a model whose input has more axes than the data (a 3-D
+    input to Dense keeps its extra axis all the way to the output) is told so, not "units"."""
+    extra_axes = got is not None and len(got) > len(want)
+    if which == "input":
+        if extra_axes or (got is not None and len(got) < len(want)):
+            return (f"tutor feeds {shape_text(want)} batches: use keras.Input(shape={tuple(want[1:])!r}), "
+                    "or add a Flatten() first if you keep a 2-D input")
+        return "set keras.Input(shape=...) to the shape the data arrives in"
+    if extra_axes and got[-1] == want[-1]:
+        return (f"the last layer has the right {want[-1]} units, but the output keeps {len(got) - len(want)} "
+                "extra axis: Dense works on the last axis only, so a multi-axis input (e.g. "
+                "keras.Input(shape=(28, 28))) stays multi-axis: use keras.Input(shape=(784,)) or a Flatten() "
+                "before the Dense layers")
+    if extra_axes:
+        return "flatten before the classifier (Flatten() or GlobalAveragePooling2D()), and give the last layer one unit per class"
+    return "the last layer needs one unit per class"
 
 
 def input_shape(check: s.InputShapeCheck, ctx: CheckContext) -> CheckResult:

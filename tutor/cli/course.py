@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+TASK_HELP = "e.g. task8.1 (default: the task whose workspace folder you are in)"
+
 STATUS_STYLE = {
     "not started": "dim",
     "in progress": "yellow",
@@ -98,35 +100,45 @@ def due_text(when) -> str:
     return f"{when.strftime('%d %b %H:%M %z')} ({state})"
 
 
-def show(task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1")) -> None:
-    """Show a task's instructions."""
+def instructions_view(task, deadlines: Optional[dict] = None) -> list:
+    """What `tutor show` prints: the task's facts in a panel, then its Markdown instructions."""
     from rich.markdown import Markdown
     from rich.panel import Panel
 
-    from tutor.cli.output import out
-    from tutor.context import load_context
-    from tutor.state.progress import load_progress
-
-    ctx = load_context()
-    task = ctx.task(task_id)
     spec = task.spec
     facts = [f"[bold]{spec.id}[/] · {spec.kind.value}", f"chapter {spec.chapter}"]
     if spec.needs_gpu:
         facts.append("needs a GPU (tutor submit)")
     if spec.dataset:
         facts.append(f"data: {spec.dataset.name}")
-    if spec.id in ctx.config.deadlines:
-        facts.append(f"due {due_text(ctx.config.deadlines[spec.id])}")
-    out.print(Panel(f"[bold]{spec.title}[/]\n{spec.summary}\n[dim]{' · '.join(facts)}[/]"))
-    out.print(Markdown(task.instructions()))
+    if deadlines and spec.id in deadlines:
+        facts.append(f"due {due_text(deadlines[spec.id])}")
+    return [Panel(f"[bold]{spec.title}[/]\n{spec.summary}\n[dim]{' · '.join(facts)}[/]"),
+            Markdown(task.instructions())]
+
+
+def show(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP)) -> None:
+    """Show a task's instructions."""
+    from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.next_step import first_step
+    from tutor.state.progress import load_progress
+
+    ctx = load_context()
+    task = ctx.resolve_task(task_id, "show")
+    spec = task.spec
+    # Wrapped to the terminal (soft_wrap off): list items and the panel would otherwise be cut.
+    for part in instructions_view(task, ctx.config.deadlines):
+        out.print(part, soft_wrap=False)
     entry = load_progress().task(spec.id)
     if spec.hints:
         left = len(spec.hints) - entry.hints_shown
         out.print(f"\n[dim]{left} of {len(spec.hints)} hints left: tutor hint {spec.id}[/]")
+    out.print(f"Next: {first_step(task, ctx)}".replace("`", ""))
 
 
 def hint(
-    task_id: str = typer.Argument(..., metavar="TASK"),
+    task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP),
     show_all: bool = typer.Option(False, "--all", help="Show every hint revealed so far."),
 ) -> None:
     """Reveal the task's next hint (tutor remembers which you have seen)."""
@@ -134,7 +146,7 @@ def hint(
     from tutor.context import load_context
     from tutor.state.progress import load_progress, record_hint
 
-    task = load_context().task(task_id)
+    task = load_context().resolve_task(task_id, "hint")
     hints = task.spec.hints
     if not hints:
         out.print(f"{task.id} has no hints.")
@@ -151,6 +163,8 @@ def hint(
     if before >= len(hints):
         out.print(f"[dim]All {len(hints)} hints are shown; the last one again:[/]")
     out.print(f"[bold]Hint {shown}/{len(hints)}[/] {hints[shown - 1]}")
+    after = (f"tutor hint {task.id} for the next one" if shown < len(hints) else "no more hints")
+    out.print(f"[dim]Next: {after}; tutor check {task.id} when you have tried it[/]")
 
 
 def start(
@@ -174,22 +188,29 @@ def start(
         out.print(f"  [green]+[/] {name}")
     for name in result.kept:
         out.print(f"  [dim]= {name} (yours, kept)[/]")
+    for name, source in result.carried.items():
+        out.print(f"  [green]+[/] {name} [dim](yours, from {source.parent})[/]")
+    for name, what in result.missing.items():
+        out.print(f"  [yellow]! {what}[/]", markup=True)
     if task.spec.gradable and task.spec.kind.value == "model":
         out.print(f"Next: edit model.py, then tutor check {task.id}")
     elif task.spec.kind.value == "guide":
-        out.print(f"Follow tutor show {task.id}, then mark it with tutor done {task.id}")
+        out.print(f"Next: follow tutor show {task.id}, then mark it with tutor done {task.id}")
     else:
         out.print(f"Next: tutor show {task.id}, then tutor check {task.id}")
 
 
-def done(task_id: str = typer.Argument(..., metavar="TASK")) -> None:
+def done(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP)) -> None:
     """Mark a guide task (such as task7.1) as done."""
     from tutor.cli.output import fail, out
     from tutor.context import load_context
+    from tutor.next_step import after_done
     from tutor.state.progress import record_done
 
-    task = load_context().task(task_id)
+    ctx = load_context()
+    task = ctx.resolve_task(task_id, "done")
     if task.spec.gradable:
         fail(f"{task.id} is graded, not confirmed; run: tutor grade {task.id}")
     record_done(task.id)
     out.print(f"{task.id} marked as done.")
+    out.print(f"Next: {after_done(task, ctx)}".replace("`", ""))

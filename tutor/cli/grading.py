@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 PATH_HELP = ("The submission folder, or a notebook (.ipynb) to grade in place of model.py "
              "(default: the task's workspace, else the current folder).")
+TASK_HELP = "e.g. task8.1 (default: the task whose workspace folder you are in)"
 JSON_HELP = "Print the report as JSON on stdout."
 
 
@@ -56,31 +57,44 @@ def _sandbox_probe() -> list:
     return findings
 
 
-def _target(task_id: str, path: Optional[Path]):
+def _target(task_id: Optional[str], path: Optional[Path], command: str = "check"):
+    """The context, the task (TASK, else the one whose workspace folder we are in) and the
+    submission folder (--path, else that workspace)."""
     from tutor.context import load_context
     from tutor.state.workspace import submission_dir
 
     ctx = load_context()
+    if task_id is None:
+        task = ctx.resolve_task(None, command)
+        here = ctx.task_here()
+        return ctx, task, (submission_dir(task, ctx.workspace_root, path) if path or here is None else here[1])
     task = ctx.task(task_id)
     return ctx, task, submission_dir(task, ctx.workspace_root, path)
 
 
-def _render(report: "Report", task: "Task") -> None:
+def _render(report: "Report", task: "Task", mode: str) -> None:
     from tutor.cli.output import out
+    from tutor.context import load_context
+    from tutor.next_step import verdict
     from tutor.render import render_report
 
-    render_report(report, task=task, console=out)
+    words = verdict(report, mode, task, load_context())
+    render_report(report, task=task, console=out, headline=words.headline, next_step=words.next)
 
 
-def reason_line(report: "Report") -> str:
-    """The one line on stderr for a report that did not pass."""
+def reason_line(report: "Report", task: Optional["Task"] = None) -> str:
+    """The one line on stderr for a report that did not pass (checks named as in the table)."""
+    from tutor.next_step import check_label
+
     if report.status == "error":
         return report.error or "could not grade"
     failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
     if not failing:
-        failing = [c for c in report.checks if c.required and c.status != "passed"]
+        failing = [c for c in report.checks if c.required and c.status != "passed"
+                   and not c.message.startswith("not checked")]
     first = failing[0] if failing else None
-    what = f"{first.id}: {first.message}" if first else "not every required check passed"
+    label = check_label(first, task.spec if task else None) if first else ""
+    what = f"{label}: {first.message}" if first else "not every required check passed"
     more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
     return f"{report.task} {report.status}: {what}{more}"
 
@@ -97,13 +111,13 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     if as_json:
         print_json(report.model_dump_json(indent=2))
     elif report.status != "error":
-        _render(report, task)
+        _render(report, task, mode)
         from tutor.cli.notebooks import notebook_lines
 
         for line in notebook_lines(report):
             err.print(line, markup=False, highlight=False)
     if report.exit_code:
-        err.print(f"tutor: {reason_line(report)}", markup=False, highlight=False)
+        err.print(f"tutor: {reason_line(report, task)}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)
 
 
@@ -127,8 +141,8 @@ def front_end_facts(task: "Task") -> dict:
     return {"confirmed": load_progress().task(task.id).status is TaskStatus.done}
 
 
-def _once(mode: str, task_id: str, path: Optional[Path], as_json: bool) -> None:
-    ctx, task, submission = _target(task_id, path)
+def _once(mode: str, task_id: Optional[str], path: Optional[Path], as_json: bool) -> None:
+    ctx, task, submission = _target(task_id, path, mode)
     with _grader(ctx, task) as grader:
         facts = front_end_facts(task)
         run = grader.check if mode == "check" else grader.grade
@@ -137,7 +151,7 @@ def _once(mode: str, task_id: str, path: Optional[Path], as_json: bool) -> None:
 
 
 def check(
-    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP),
     path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -146,7 +160,7 @@ def check(
 
 
 def grade(
-    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP),
     path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -190,7 +204,7 @@ class _TrainProgress:
 
 
 def train(
-    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP),
     path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Override the recipe's epochs (a quick try; graded runs use the recipe)."),
     local: bool = typer.Option(False, "--local", help="Train here even though the task wants a GPU and none is visible."),
@@ -201,7 +215,7 @@ def train(
     from tutor.cli.output import err, out
     from tutor.errors import UserError
 
-    ctx, task, submission = _target(task_id, path)
+    ctx, task, submission = _target(task_id, path, "train")
     if task.spec.needs_gpu and not local and not gpu_visible():
         raise UserError(
             f"{task.id} trains on a GPU and this machine has none (login nodes are not for training): "
@@ -225,7 +239,7 @@ def train(
 
 
 def watch(
-    task_id: str = typer.Argument(..., metavar="TASK", help="e.g. task8.1"),
+    task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP),
     path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
     poll: bool = typer.Option(False, "--poll", help="Poll for changes (automatic on NFS/Lustre/GPFS homes)."),
     interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between polls."),
@@ -233,7 +247,7 @@ def watch(
     """Re-run `check` whenever you save (model.py or your notebook); press r to re-run, q to quit."""
     from tutor.cli.watching import watch_loop
 
-    ctx, task, submission = _target(task_id, path)
+    ctx, task, submission = _target(task_id, path, "watch")
     notebook = submission if submission.suffix == ".ipynb" and submission.is_file() else None
     if notebook is None and not submission.is_dir():
         from tutor.errors import UserError

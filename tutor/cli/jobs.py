@@ -33,20 +33,17 @@ def _warn_recovered(store) -> None:
         warn(f"the job list was unreadable; it was moved to {store.recovered} and a new one started")
 
 
-def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optional[str], dry_run: bool) -> None:
+def _submit(task: Optional[str], path: Optional[Path], profile: Optional[str], time: Optional[str], dry_run: bool) -> None:
     from exercises.schema import ExerciseKind
     from grader.data import DataError, resolve_dataset, resolve_weights
     from hpc.profiles import load_profile
     from hpc.slurm import Slurm
     from hpc.submit import prepare, submit
-    from tutor.cli.output import err, out, warn
-    from tutor.context import load_context
+    from tutor.cli.grading import _target
+    from tutor.cli.output import out, warn
     from tutor.services.jobs import job_store
-    from tutor.state.workspace import submission_dir
 
-    ctx = load_context()
-    item = ctx.task(task)
-    workspace = submission_dir(item, ctx.workspace_root, path)
+    ctx, item, workspace = _target(task, path, "submit")
     prof = load_profile(profile or ctx.config.profile, ctx.config.profiles_dir)
     data_path = keras_home = None
     if item.spec.kind is ExerciseKind.model and item.spec.dataset is not None:
@@ -67,13 +64,7 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
     prepared = prepare(item.spec, workspace, prof, data_path, time=time, starter=item.starter,
                        keras_home=keras_home, model_files=model_files)
     if dry_run:
-        sys.stdout.write(prepared.rendered)
-        sys.stdout.flush()
-        for problem in prof.warnings():
-            warn(problem)
-        if prepared.own_script:
-            err.print(f"note: {workspace / prepared.script_name} is your own script; `tutor submit` "
-                      "would submit it as it is (above is tutor's rendering)", markup=False)
+        _dry_run(item.id, prepared, prof)
         return
     if not workspace.is_dir():
         from tutor.errors import UserError
@@ -83,7 +74,42 @@ def _submit(task: str, path: Optional[Path], profile: Optional[str], time: Optio
     which = "your own " if prepared.own_script else ""
     out.print(f"Submitted {item.id} as job {record.job_id} (profile {prof.name}): "
               f"{which}{prepared.script_name} in {workspace}", markup=False)
-    out.print(f"  follow it: tutor jobs · tutor logs {record.job_id}", markup=False)
+    out.print(f"Next: tutor jobs (its state) · tutor logs {record.job_id} (its output) · "
+              f"tutor grade {item.id} once it has finished", markup=False)
+
+
+def _dry_run(task_id: str, prepared, prof) -> None:
+    """stdout: exactly the script `tutor submit` would hand to sbatch. stderr: whose script it
+    is, tutor's rendering as a diff where they differ, and files the job runs that are missing."""
+    from rich.syntax import Syntax
+
+    from hpc.submit import missing_files, script_diff
+    from tutor.cli.output import err, warn
+
+    sys.stdout.write(prepared.script_text)
+    sys.stdout.flush()
+    for problem in prof.warnings():
+        warn(problem)
+    profile = prof.name
+    path = prepared.workspace / prepared.script_name
+    if prepared.own_script:
+        err.print(f"\nAbove: your {path}, which `tutor submit` hands to sbatch as it is.", markup=False)
+        diff = script_diff(prepared)
+        if diff:
+            err.print(f"tutor's rendering for profile '{profile}' differs (- yours, + tutor's); "
+                      "take what your course needs, keep your own module/container lines:", markup=False)
+            err.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    elif path.is_file():
+        err.print(f"\nAbove: tutor's rendering for profile '{profile}'; your {prepared.script_name} is "
+                  "still the starter (or tutor's own), so `tutor submit` writes this over it and submits it.",
+                  markup=False)
+    else:
+        err.print(f"\nAbove: tutor's rendering for profile '{profile}', which `tutor submit` writes to "
+                  f"{path} and submits.", markup=False)
+    for name in missing_files(prepared):
+        warn(f"{prepared.script_name} runs {name}, which is not in {prepared.workspace}: the job would fail "
+             f"at once (tutor submit refuses it until {name} is there)")
+    err.print(f"Next: tutor submit {task_id}", markup=False)
 
 
 def _notebook_builder(item, workspace: Path, data_path: Optional[Path]) -> Optional[dict[str, str]]:
@@ -220,11 +246,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("submit")
     def submit_cmd(
-        task: str = typer.Argument(..., help="task id, e.g. task8.4"),
+        task: Optional[str] = typer.Argument(None, metavar="[TASK]", help="task id, e.g. task8.4 (default: the "
+                                             "task whose workspace folder you are in)"),
         path: Optional[Path] = typer.Option(None, "--path", help="submission folder (default: the task's workspace)"),
         profile: Optional[str] = typer.Option(None, "--profile", help="cluster profile (default: the course's)"),
         time: Optional[str] = typer.Option(None, "--time", help="wall-time limit HH:MM:SS"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="print the job script, submit nothing"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print exactly the script sbatch would get (and "
+                                     "tutor's rendering as a diff where they differ); submit nothing"),
     ) -> None:
         """Write the task's SLURM job script into its workspace and submit it with sbatch."""
         with _user_errors():

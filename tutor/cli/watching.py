@@ -170,13 +170,13 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
         else:
             from tutor.cli.grading import _render
 
-            _render(report, task)
+            _render(report, task, "check")
             from tutor.cli.notebooks import notebook_lines
 
             for line in notebook_lines(report):
                 out.print(line, markup=False, highlight=False)
             if report.status != "passed":
-                out.print(f"[yellow]{reason_line(report)}[/]", markup=True, highlight=False)
+                out.print(reason_line(report, task), style="yellow", markup=False, highlight=False)
         out.print(f"[dim]watching {root} ({how}); r: re-run, q: quit[/]", highlight=False)
 
     try:
