@@ -13,6 +13,7 @@ from typing import Any, Callable
 from grader.sandbox.netns import isolate
 from grader.sandbox.policy import apply_limits, thread_env
 from grader.sandbox.protocol import Job, JobFailure
+from grader.sandbox.whereabouts import arm as arm_whereabouts
 
 
 def _dispatch(kind: str) -> Callable[[dict[str, Any], Path], dict[str, Any]]:
@@ -77,6 +78,7 @@ def main(job: Job, capture_fd: int, result_fd: int, close_fds: list[int]) -> Non
             from grader.sandbox.datasets_shim import install
 
             install(job.args.get("datasets"), workdir)
+        arm_whereabouts(workdir)  # a timeout or flood can then say which line was running
         run = _dispatch(job.kind)
         try:
             message: dict[str, Any] = {"ok": True, "result": run(job.args, workdir)}

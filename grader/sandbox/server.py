@@ -18,6 +18,8 @@ import signal
 import time
 from typing import Any, BinaryIO, Optional
 
+from grader.sandbox.whereabouts import explain as explain_stop
+
 PR_SET_CHILD_SUBREAPER = 36
 TAIL_BYTES = 16 * 1024
 RESULT_BYTES = 32 * 1024 * 1024
@@ -169,6 +171,8 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
                     break
                 result += data
             break
+    if verdict is not None and verdict[0] in ("timeout", "output"):  # say where, before the kill
+        verdict = (verdict[0], explain_stop(verdict[1], pid, job, tail.decode("utf-8", "replace")))
     kill_all_jobs()
     for fd in (capture_r, result_r):
         try:

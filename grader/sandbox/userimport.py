@@ -3,7 +3,9 @@ wrong into one line. Runs in sandboxed children only."""
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
+import re
 import sys
 import traceback
 from contextlib import contextmanager
@@ -24,7 +26,34 @@ def _text(exc: BaseException) -> str:
     first = message[0] if message else ""
     if len(first) > 300:
         first = first[:297] + "..."
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    from grader.traps import explain as known_trap
+
+    trap = known_trap(" ".join(message[:20]) + " " + str(exc.__cause__ or exc.__context__ or ""))
+    return trap if trap else text + did_you_mean(exc)
+
+
+MODULE_ATTRIBUTE = re.compile(r"module '([\w.]+)' has no attribute '(\w+)'")
+
+
+def did_you_mean(exc: BaseException) -> str:
+    """`; did you mean `Dense`?` for a typo in a module's attribute (`layers.Dence`), else ''.
+    Python's own suggestion is not in str(exc), and Keras' lazy modules do not get one."""
+    if not isinstance(exc, AttributeError):
+        return ""
+    match = MODULE_ATTRIBUTE.search(str(exc))
+    module = sys.modules.get(match[1]) if match else None
+    if module is None:
+        return ""
+    try:
+        names = [n for n in dir(module) if not n.startswith("_")]
+    except Exception:  # noqa: BLE001 - a module with a hostile __dir__
+        return ""
+    close = difflib.get_close_matches(match[2], names, n=1, cutoff=0.7)
+    if not close:
+        lower = {n.lower(): n for n in names}
+        close = [lower[match[2].lower()]] if match[2].lower() in lower else []
+    return f"; did you mean `{match[1].split('.')[-1]}.{close[0]}`?" if close else ""
 
 
 MAX_PARAMS = 200_000_000  # 800 MB of float32 weights: far beyond any course model

@@ -49,7 +49,11 @@ class HelpScreen(ModalScreen[None]):
     """Every key; Esc, q or ? closes it."""
 
     CSS_PATH = "help.tcss"
-    EXTRA = [Binding("tab", "", "Next widget (the mouse works too)"),
+    EXTRA = [Binding("tab", "", "Next widget (the mouse works too); the one with the keys has a bar on its left"),
+             Binding("up,down", "", "Scroll the pane that has the keys (instructions, hints, results) by a line",
+                     key_display="↑ ↓"),
+             Binding("pageup,pagedown", "", "Scroll it by a page", key_display="PgUp PgDn"),
+             Binding("home,end", "", "Its top / its end", key_display="Home End"),
              Binding("ctrl+q", "", "Quit at once")]
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", key_display="Esc"),

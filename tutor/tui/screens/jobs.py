@@ -24,6 +24,9 @@ from tutor.tui.widgets.confusion import confusion_table, matrix_from
 from tutor.tui.widgets.training_plot import TrainingPlot
 
 LOG_LIMIT = 200_000  # characters of a log shown (its tail)
+NO_JOBS = ("No jobs yet.\n\nOpen a task that runs on the cluster (task8.4, task8.5) and press u to submit it,\n"
+           "or run `tutor submit TASK` (add --dry-run to see its job script first).\n"
+           "Its state, log and plot appear here; this list refreshes on its own.")
 
 
 def _read_tail(path: Optional[str]) -> Optional[str]:
@@ -106,6 +109,8 @@ class JobsScreen(Screen):
             active = sum(job.active for job in jobs)
             status.update(f"{len(jobs)} jobs · {active} active · auto-refresh (r now) · "
                           "noise filter " + ("on" if self.filtered else "off"))
+        if not jobs and self.shown_job is None:
+            self._write_log(NO_JOBS if not app.jobs_error else f"Could not list your jobs: {app.jobs_error}")
         target = keep or self._preferred(jobs)
         if target is not None and table.row_count:
             try:

@@ -73,7 +73,7 @@ class TaskScreen(Screen):
                 with VerticalScroll(id="instructions-scroll"):
                     yield Markdown(self.exercise.instructions(), id="instructions-md")
             with TabPane(f"Hints (0/{len(spec.hints)})", id="hints"):
-                with VerticalScroll():
+                with VerticalScroll(id="hints-scroll"):
                     yield Static(id="hints-text")
             with TabPane("Results", id="results"):
                 yield ResultsView(id="results-view")
@@ -209,6 +209,18 @@ class TaskScreen(Screen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
+        self.focus_pane(tab)
+
+    def focus_pane(self, tab: str) -> None:
+        """The shown pane takes the focus, so the arrow keys and PgUp/PgDn scroll it at once."""
+        pane = {"instructions": "#instructions-scroll", "hints": "#hints-scroll",
+                "results": "#results-view"}.get(tab)
+        if pane is not None:
+            self.query_one(pane).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self.focus_pane(event.pane.id)
 
     def action_hint(self) -> None:
         hints = self.exercise.spec.hints
@@ -267,33 +279,42 @@ class TaskScreen(Screen):
         if ws is None:
             return
         self.set_busy(f"tutor {mode} {self.exercise.id}: running…")
+        self.query_one(ResultsView).running(f"tutor {mode} {self.exercise.id}")
         result, report = await run_report(mode, self.exercise.id, ws)
         if report is None:
             self._failed(mode, result)
             return
-        self.show_report(report)
+        self.show_report(report, mode)
         self.set_busy(None)
         self.refresh_head()
         self._announce(mode, report, result)
 
     @work(exclusive=True, group="task-action", exit_on_error=False)
     async def action_train(self) -> None:
-        """`tutor train TASK --path WS`, its progress in the status line."""
+        """`tutor train TASK --json --path WS`: progress in the status line, then, as the CLI
+        does, the grade of the model it trained in the Results tab."""
         ws = self._workspace_or_warn()
         if ws is None:
             return
         self.set_busy(f"tutor train {self.exercise.id}: starting…")
+        self.query_one(ResultsView).running(f"tutor train {self.exercise.id}")
 
         def progress(line: str) -> None:
-            self.busy = f"training: {line.strip()[:200]}"
-            self.query_one("#busy", Static).update(self.busy)
+            if line.strip().startswith(("epoch", "training")):
+                self.busy = f"training: {line.strip()[:200]}"
+                self.query_one("#busy", Static).update(self.busy)
 
-        result = await run_cli("train", self.exercise.id, "--path", str(ws), on_line=progress)
-        if not result.ok:
+        result = await run_cli("train", self.exercise.id, "--json", "--path", str(ws), on_line=progress)
+        report = result.report()
+        if report is None or report.status == "error":
+            if report is not None:
+                self.show_report(report)
             self._failed("train", result)
             return
-        self.set_busy("trained: model.keras written; press g to grade it", done=True)
-        self.app.notify(f"{self.exercise.id} trained. Press g to grade the model.")
+        self.show_report(report)
+        self.set_busy(None)
+        self.refresh_head()
+        self._announce("train", report, result)
 
     @work(exclusive=True, group="task-action", exit_on_error=False)
     async def action_submit(self) -> None:
@@ -317,24 +338,24 @@ class TaskScreen(Screen):
 
     # ------------------------------------------------------------------ results
 
-    def show_report(self, report: Report) -> None:
+    def show_report(self, report: Report, mode: str = "grade") -> None:
         self.app.reports[self.exercise.id] = report
-        self.query_one(ResultsView).show(report, self.exercise)
+        self.query_one(ResultsView).show(report, self.exercise, mode)
         self.refresh_head()
         self.action_tab("results")
 
     def _failed(self, mode: str, result: CliResult) -> None:
         reason = result.reason
+        self.query_one(ResultsView).stopped(f"tutor {mode} {self.exercise.id}", reason)
         self.set_busy(f"tutor {mode} failed: {reason}", error=True)
         self.app.notify(reason, title=f"tutor {mode} {self.exercise.id}", severity="error")
 
     def _announce(self, mode: str, report: Report, result: CliResult) -> None:
+        from tutor.next_step import verdict
+
         title = f"tutor {mode} {self.exercise.id}"
-        if report.status == "passed":
-            self.app.notify(f"Passed: {report.points:g}/{report.max_points:g} points.", title=title)
-        elif report.status == "failed":
-            first = report.failed_checks()
-            reason = f"{first[0].id}: {first[0].message}" if first else "some checks failed"
-            self.app.notify(reason, title=title, severity="warning")
-        else:
-            self.app.notify(report.error or result.reason, title=title, severity="error")
+        words = verdict(report, "check" if mode == "check" else "grade", self.exercise, self.app.context)
+        text = f"{words.headline[:1].upper()}{words.headline[1:]}. Next: {words.next}".replace("`", "")
+        severity = {"passed": "information", "failed": "warning"}.get(report.status, "error")
+        self.app.notify(report.error or text if report.status == "error" else text, title=title,
+                        severity=severity)

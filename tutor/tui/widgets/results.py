@@ -20,10 +20,14 @@ STATUS_LINE = {"passed": ("✔ passed", "bold green"), "failed": ("✘ failed", 
                "error": ("! could not grade", "bold red")}
 
 
-def score_line(report: Report) -> Text:
+def score_line(report: Report, headline: Optional[str] = None, next_step: Optional[str] = None) -> Text:
+    """The status and points (in the words of `tutor.next_step` when given), the accuracy,
+    and the next step."""
     label, style = STATUS_LINE[report.status]
     text = Text(label, style=style)
-    if report.status != "error":
+    if headline is not None and report.status != "error":
+        text = Text(headline[:1].upper() + headline[1:], style=style)
+    elif report.status != "error":
         text.append(f"  {points(report.points, report.max_points)} points "
                     f"({report.score:.0%})")
     if report.accuracy is not None:
@@ -31,6 +35,9 @@ def score_line(report: Report) -> Text:
     text.append(f"  {report.duration_s:.1f} s", style="dim")
     if report.error:
         text.append(f"\n{report.error}", style="red")
+    if next_step:
+        text.append("\nNext: ", style="bold")
+        text.append(next_step.replace("`", ""))
     return text
 
 
@@ -82,11 +89,19 @@ class ResultsView(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("No results yet: press c to check, g to grade.", id="score")
+        yield Static(id="baseline")  # the accuracy against the baseline: the line that motivates
         yield DataTable(id="checks", cursor_type="row", show_cursor=False)
         yield Static(id="messages")
         yield Static("layer by layer", id="layers-title", classes="section")
         yield DataTable(id="layers", cursor_type="row", show_cursor=False)
-        yield Static(id="baseline")
+
+    def running(self, what: str) -> None:
+        """While a new check/grade/train runs, the old result says it is the old one."""
+        shown = self.query_one("#score", Static)
+        text = Text(f"{what}: running… ", style="bold yellow")
+        text.append("(what follows is the previous result)" if self.query_one("#checks").display
+                    else "", style="dim")
+        shown.update(text)
 
     def on_mount(self) -> None:
         checks = self.query_one("#checks", DataTable)
@@ -105,20 +120,41 @@ class ResultsView(VerticalScroll):
         self.query_one("#layers-title").display = layers
         self.query_one("#layers").display = layers
 
-    def show(self, report: Report, task: Task) -> None:
-        self.query_one("#score", Static).update(score_line(report))
+    def stopped(self, what: str, reason: str) -> None:
+        """A run that produced no report: say so above the previous result."""
+        text = Text(f"{what} failed: ", style="bold red")
+        text.append(reason)
+        if self.query_one("#checks").display:
+            text.append("\n(what follows is the previous result)", style="dim")
+        self.query_one("#score", Static).update(text)
+
+    def show(self, report: Report, task: Task, mode: Optional[str] = None) -> None:
+        from tutor.next_step import check_label, verdict
+
+        if mode is None:  # a report kept from earlier: a check leaves the accuracy skipped
+            mode = "check" if any(c.status == "skipped" and not c.message.startswith("not checked")
+                                  for c in report.checks) else "grade"
+        words = verdict(report, mode, task, getattr(self.app, "context", None))
+        self.query_one("#score", Static).update(score_line(report, words.headline, words.next))
         checks = self.query_one("#checks", DataTable)
         checks.clear()
         for c in report.checks:
             style = CHECK_STYLE[c.status]
-            checks.add_row(Text(CHECK_ICON[c.status], style=style), Text(c.id, style=style),
+            checks.add_row(Text(CHECK_ICON[c.status], style=style),
+                           Text(value(check_label(c, task.spec), 40), style=style),
                            value(c.expected), value(c.actual), points(c.points, c.max_points),
                            key=c.id)
         failed = report.failed_checks()
         messages = Text()
+        said: set[str] = set()
         for c in failed:
-            messages.append(f"{c.id}: ", style="bold red")
-            messages.append(f"{c.message}\n")
+            messages.append(f"{check_label(c, task.spec)}: ", style="bold red")
+            messages.append(("the same cause as above" if c.message in said else c.message) + "\n")
+            said.add(c.message)
+        unchecked = [check_label(c, task.spec) for c in report.checks
+                     if c.status == "skipped" and c.message.startswith("not checked")]
+        if unchecked:
+            messages.append(f"not checked until that is fixed: {', '.join(unchecked)}\n", style="dim")
         self.query_one("#messages", Static).update(messages)
         show_layers = needs_layer_view(report)
         if show_layers:
