@@ -123,6 +123,12 @@ def test_train_locally_then_grade(isolated_home):
         await wait_for(pilot, trained, timeout=600, what="tutor train to finish")
         assert any(line.startswith("training: epoch 5/5") for line in seen), seen
         assert (isolated_home / "work" / "task7.2" / "model.keras").is_file()
+        # `t` behaves like `tutor train`: the trained model is graded and shown at once.
+        trained_report = app.reports["task7.2"]
+        assert trained_report.accuracy is not None
+        assert app.screen.query_one("#tabs").active == "results"
+        assert app.screen.focused is app.screen.query_one("#results-view")
+        assert f"{trained_report.accuracy:.4f}" in screen_text(app)
         await pilot.press("g")
         await wait_for(pilot, lambda: "task7.2" in app.reports and not app.screen.busy,
                        timeout=300, what="tutor grade to finish")

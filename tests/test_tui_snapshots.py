@@ -95,3 +95,69 @@ def test_jobs_screen(snap_compare, size):
 
     assert snap_compare(app(fetch_jobs=canned_jobs(JOBS)), terminal_size=size,
                         run_before=open_jobs)
+
+
+# ----------------------------------------------------------------------------- issue #19, at 80x24
+
+
+def test_results_focused_with_the_comparison_on_top(snap_compare):
+    """After a grade the Results pane has the keys (its left bar lit), the verdict with the next
+    step and the accuracy against the baseline come first, PageDown scrolls the checks."""
+    checks = [c.model_copy(update={"status": "passed", "points": c.max_points, "message": ""})
+              for c in baseline_check_report().checks]
+    report = baseline_check_report().model_copy(update={
+        "accuracy": 0.9871, "checks": checks, "status": "passed", "points": 10, "max_points": 10,
+        "score": 1.0})
+
+    async def show_results(pilot):
+        pilot.app.reports["task8.1"] = report
+        pilot.app.open_task("task8.1")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=show_results)
+
+
+def test_a_rerun_marks_the_previous_result(snap_compare):
+    async def rerun(pilot):
+        pilot.app.reports["task8.1"] = baseline_check_report()
+        pilot.app.open_task("task8.1")
+        await pilot.pause()
+        pilot.app.screen.action_tab("results")
+        pilot.app.screen.query_one("#results-view").running("tutor check task8.1")
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=rerun)
+
+
+def test_the_status_line_wraps_a_long_error(snap_compare):
+    async def long_error(pilot):
+        pilot.app.open_task("task8.4")
+        await pilot.pause()
+        pilot.app.screen.set_busy(
+            "tutor submit failed: MNIST.slurm runs MNIST.py, which is not in ~/tutor-work/task8.4, so the "
+            "job would fail as soon as it starts: put MNIST.py there first (or point --path at the folder "
+            "that has it)", error=True)
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=long_error)
+
+
+def test_an_empty_jobs_screen_says_so(snap_compare):
+    async def open_jobs(pilot):
+        await pilot.press("j")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobsScreen)
+                       and "No jobs yet" in "\n".join(pilot.app.screen.query_one("#job-log").lines),
+                       what="the empty jobs screen")
+        await pilot.pause()
+
+    assert snap_compare(app(fetch_jobs=canned_jobs([])), terminal_size=(80, 24), run_before=open_jobs)
+
+
+def test_help_lists_the_scroll_keys(snap_compare):
+    async def open_help(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app(), terminal_size=(80, 24), run_before=open_help)

@@ -24,9 +24,11 @@ from tutor.tui.widgets.confusion import confusion_table, matrix_from
 from tutor.tui.widgets.training_plot import TrainingPlot
 
 LOG_LIMIT = 200_000  # characters of a log shown (its tail)
-NO_JOBS = ("No jobs yet.\n\nOpen a task that runs on the cluster (task8.4, task8.5) and press u to submit it,\n"
-           "or run `tutor submit TASK` (add --dry-run to see its job script first).\n"
-           "Its state, log and plot appear here; this list refreshes on its own.")
+NO_JOBS = ("No jobs yet.\n\n"
+           "Open a task that trains on the cluster (task8.4, task8.5)\n"
+           "and press u to submit it, or run `tutor submit TASK`\n"
+           "(add --dry-run to see its job script first).\n"
+           "Its state, log and plot appear here; the list refreshes itself.")
 
 
 def _read_tail(path: Optional[str]) -> Optional[str]:
