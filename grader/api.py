@@ -26,15 +26,17 @@ class Grader:
     costs one fork, not one import. Not thread-safe: one Grader per thread."""
 
     def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False,
-                 target: Optional["TargetFramework"] = None) -> None:
+                 target: Optional["TargetFramework"] = None, verify_source: bool = False) -> None:
         """`target`: what the course's jobs train with (the cluster profile's [framework]);
-        checks and advice follow it. Default: tutor's own environment."""
+        checks and advice follow it. Default: tutor's own environment. `verify_source`: the
+        student's own grade also builds model.py in the sandbox and refuses a model.keras that is
+        not the model it builds now (batch grading leaves it off)."""
         from exercises.target import OWN
         from grader.pipeline import Pipeline
 
         self.data_dir = data_dir
         self.allow_downloads = allow_downloads
-        self._pipeline = Pipeline(data_dir, allow_downloads, target or OWN)
+        self._pipeline = Pipeline(data_dir, allow_downloads, target or OWN, verify_source)
 
     def __enter__(self) -> "Grader":
         return self

@@ -129,10 +129,13 @@ class Pipeline:
     """Grades many submissions with one fork server (see grader.api.Grader)."""
 
     def __init__(self, data_dir: Optional[Path] = None, allow_downloads: bool = False,
-                 target: TargetFramework = OWN) -> None:
+                 target: TargetFramework = OWN, verify_source: bool = False) -> None:
         self.data_dir = Path(data_dir) if data_dir else None
         self.allow_downloads = allow_downloads
         self.target = target
+        # The student's own grade: also build model.py, so a stale model.keras is caught
+        # (grader.freshness). Off for batch grading, where grading an artifact runs no student code.
+        self.verify_source = verify_source
         self._server: Optional[ForkServer] = None
         self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
         self._staged: dict[str, tuple[Path, Path, Optional[tuple]]] = {}  # name -> (source, copy, stat)
@@ -372,12 +375,19 @@ class Pipeline:
         return outcome
 
     # -- the public operations -----------------------------------------------------------
-    def run(self, task: Task, folder: Path, mode: Mode, facts: Optional[dict[str, Any]] = None) -> Report:
+    def run(self, task: Task, folder: Path, mode: Mode, facts: Optional[dict[str, Any]] = None,
+            verify_source: Optional[bool] = None) -> Report:
         """`facts` join CheckContext.extra: what only the front end knows ({"confirmed": True})."""
         started = time.monotonic()
+        flags: list[CheckResult] = []
         try:
             submission = intake(task, folder, mode)
             outcome = self._look(task, submission, mode)
+            if self.verify_source if verify_source is None else verify_source:
+                refusal, flag = self._freshness(task, submission, mode, outcome)
+                if refusal:
+                    return Report.could_not_grade(task.id, refusal, time.monotonic() - started)
+                flags = [flag] if flag else []
             extra = self._other_artifacts(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
@@ -395,9 +405,20 @@ class Pipeline:
             artifact_error=outcome.artifact_error,
             extra={**extra, **_compile_facts(outcome.summary), **(facts or {})},
         )
-        results = ([outcome.row] if outcome.row else []) + run_checks(ctx)
+        results = ([outcome.row] if outcome.row else []) + flags + run_checks(ctx)
         outcome.meta["target"] = self.target.label  # the framework the course's jobs train with
         return assemble(task, mode, results, outcome, started)
+
+    def _freshness(self, task: Task, submission: Submission, mode: Mode,
+                   outcome: Outcome) -> tuple[Optional[str], Optional[CheckResult]]:
+        """Grade mode on an artifact: is it the model model.py builds now? (grader.freshness)"""
+        from grader import freshness
+
+        if (mode != "grade" or task.spec.kind is not ExerciseKind.model or submission.model is None
+                or outcome.summary is None or not submission.has_source("model.py")):
+            return None, None
+        built = self.build(task, submission)
+        return freshness.judge(task, submission, outcome.summary, built.summary, built.model_error)
 
     def _look(self, task: Task, submission: Submission, mode: Mode) -> Outcome:
         if task.spec.kind is not ExerciseKind.model:
@@ -489,7 +510,7 @@ class Pipeline:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         notebook = submission.folder / submission.notebook if submission.notebook else None
-        report = self.run(task, notebook or submission.folder, "grade")
+        report = self.run(task, notebook or submission.folder, "grade", verify_source=False)  # fresh by construction
         report.meta["train"] = record.model_dump(mode="json")
         if plan is not None:
             report.meta["notebook"] = notebook_meta(plan)

@@ -43,7 +43,7 @@ def test_check_on_the_untouched_starter_fails_with_one_line_reason(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("tutor:")]
-    assert len(lines) == 1 and "changed" in lines[0] and "baseline" in lines[0]
+    assert len(lines) == 1 and "differs from the 62,346-parameter baseline" in lines[0]
     assert "62,346" in result.stdout
 
 

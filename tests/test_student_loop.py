@@ -4,7 +4,10 @@ state with the next step; the task comes from the workspace folder."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import time
 import shutil
 from pathlib import Path
 
@@ -96,3 +99,91 @@ def test_mobilenet_without_input_shape_says_which_weights_are_staged(isolated_ho
     assert "only the 96x96 MobileNetV2 ImageNet weights are staged" in reason, proc.stderr
     assert "input_shape=(96, 96, 3)" in reason
     assert "URL fetch failure" not in proc.stdout + proc.stderr
+
+
+def test_a_stale_model_keras_is_refused_with_the_command_that_fixes_it(isolated_home):
+    """Train 7.3, add a Dropout to model.py, grade: not the old artifact's numbers, but the
+    reason and `tutor train task7.3`. After a change tutor cannot see (a comment) the grade
+    stands, flagged."""
+    folder = workspace(isolated_home, "task7.3", TYPO)
+    trained = run_tutor("train", "task7.3", "--epochs", "1")
+    assert trained.returncode in (0, 1), trained.stderr
+    assert (folder / "model.keras").is_file()
+    graded = run_tutor("grade", "task7.3")
+    assert "model.keras is not the model" not in graded.stderr
+
+    with_dropout = TYPO.replace('layers.Dense(10, activation="softmax")',
+                                'layers.Dropout(0.2),\n            layers.Dense(10, activation="softmax")')
+    assert with_dropout != TYPO
+    (folder / "model.py").write_text(with_dropout)
+    stale = run_tutor("grade", "task7.3", "--json")
+    report = json.loads(stale.stdout)
+    assert stale.returncode == 2 and report["status"] == "error" and report["accuracy"] is None
+    assert "model.keras is not the model your model.py builds now" in report["error"]
+    before, after = re.search(r"model.keras has (\d+) layers.*build_model\(\) now returns (\d+) layers",
+                              report["error"]).groups()
+    assert int(after) == int(before) + 1  # the Dropout
+    assert "`tutor train task7.3`" in report["error"]
+
+    (folder / "model.py").write_text(TYPO + "\n# tried a comment\n")
+    os.utime(folder / "model.py", (time.time() + 60, time.time() + 60))
+    flagged = run_tutor("grade", "task7.3", "--json")
+    report = json.loads(flagged.stdout)
+    row = next(c for c in report["checks"] if c["id"] == "artifact-current")
+    assert row["status"] == "failed" and not row["required"]
+    assert "changed 1 min after model.keras was trained" in row["message"] and "tutor train task7.3" in row["message"]
+    assert report["accuracy"] is not None
+
+
+def test_check_before_training_says_structure_ok_and_the_next_step(isolated_home):
+    folder = workspace(isolated_home, "task7.3", TYPO)
+    proc = run_tutor("check", cwd=folder, env={"COLUMNS": "100"})  # TASK from the folder
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.rstrip().splitlines()
+    assert lines[-2].startswith("task7.3 structure OK, 5 of 8 points"), lines[-2]
+    assert lines[-1].startswith("Next: tutor train task7.3"), lines[-1]
+    assert " passed " not in lines[-2]
+
+
+def test_a_script_task_check_then_grade_say_what_each_means(isolated_home):
+    folder = workspace(isolated_home, "task8.2")
+    shutil.copy(REPO / "solutions" / "task8.2" / "MNIST.py", folder / "MNIST.py")
+    checked = run_tutor("check", cwd=folder)
+    assert checked.returncode == 0, checked.stderr
+    assert "every check passes" in checked.stdout and "Next: tutor grade task8.2 records it as done" in checked.stdout
+    graded = run_tutor("grade", cwd=folder / ".")
+    assert graded.returncode == 0
+    assert "task8.2 passed, " in graded.stdout
+    assert "Next: tutor show task8.3" in graded.stdout
+    listing = {row["task"]: row["status"] for row in json.loads(run_tutor("list", "--json").stdout)}
+    assert listing["task8.2"] == "graded"
+
+
+def test_outside_a_workspace_a_missing_task_is_one_line_that_says_what_to_do(tmp_path):
+    proc = run_tutor("check", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "which task?" in proc.stderr and "tutor check task8.1" in proc.stderr
+
+
+def test_task84_takes_mnist_py_from_83_and_dry_run_shows_what_sbatch_gets(isolated_home):
+    fresh = run_tutor("start", "task8.4")
+    assert "MNIST.py is not here yet: it is your script from task8.3 or task8.2" in fresh.stdout
+    shutil.rmtree(isolated_home / "work" / "task8.4")
+    earlier = workspace(isolated_home, "task8.3")
+    shutil.copy(REPO / "solutions" / "task8.3" / "MNIST.py", earlier / "MNIST.py")
+    started = run_tutor("start", "task8.4")
+    folder = isolated_home / "work" / "task8.4"
+    assert (folder / "MNIST.py").read_text() == (earlier / "MNIST.py").read_text()
+    assert f"MNIST.py (yours, from {earlier})" in " ".join(started.stdout.split())
+
+    own = (REPO / "solutions" / "task8.4" / "MNIST.slurm").read_text()
+    (folder / "MNIST.slurm").write_text(own)
+    dry = run_tutor("submit", "--dry-run", "--profile", "local", cwd=folder)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout == own  # exactly what sbatch would get: the student's own script
+    assert "which `tutor submit` hands to sbatch as it is" in dry.stderr
+    assert "--- MNIST.slurm (submitted)" in dry.stderr and "+++ MNIST.slurm (tutor's rendering)" in dry.stderr
+    assert dry.stderr.rstrip().endswith("Next: tutor submit task8.4")
+    (folder / "MNIST.py").unlink()
+    missing = run_tutor("submit", "--dry-run", "--profile", "local", cwd=folder)
+    assert "MNIST.slurm runs MNIST.py, which is not in" in missing.stderr

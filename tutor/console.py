@@ -5,7 +5,8 @@ warning line, the one-line failure and plain JSON. The CLI re-exports these as
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from contextlib import contextmanager
+from typing import Iterator, NoReturn
 
 from rich.console import Console
 
@@ -20,6 +21,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     for extra in first[1:]:
         err.print(f"  {extra}", markup=False)
     raise SystemExit(code)
+
+
+@contextmanager
+def waiting(console: Console, what: str, quiet: bool = False) -> Iterator[None]:
+    """A live spinner line saying what runs while something slow runs (terminals only),
+    so a long check is never a blank screen."""
+    if quiet or not console.is_terminal:
+        yield
+        return
+    with console.status(what):
+        yield
 
 
 def warn(message: str) -> None:

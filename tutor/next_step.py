@@ -84,7 +84,7 @@ def _points(points: float, of: float) -> str:
 
 
 def _first_problem(report: "Report") -> Optional["CheckResult"]:
-    failing = [c for c in report.checks if c.required and c.status in ("failed", "error")]
+    failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
     return failing[0] if failing else None
 
 
@@ -93,7 +93,7 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
     tid = task.id
     if report.status == "error":
         return Verdict("could not grade", f"fix that, then `tutor {mode} {tid}`")
-    total = sum(c.max_points for c in report.checks)
+    total = sum(c.max_points for c in report.checks if c.status != "manual")
     skipped = [c for c in report.checks if c.status == "skipped" and not c.message.startswith("not checked")]
     problem = _first_problem(report)
     if mode == "check":

@@ -125,7 +125,8 @@ def _grader(ctx, task: "Task"):
     """A Grader whose fork server already imports TensorFlow while we stage the submission."""
     from grader.api import Grader
 
-    grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads, target=ctx.target)
+    grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads, target=ctx.target,
+                    verify_source=True)
     if task.spec.kind.value == "model":
         grader.warm_up()
     return grader
@@ -142,12 +143,22 @@ def front_end_facts(task: "Task") -> dict:
 
 
 def _once(mode: str, task_id: Optional[str], path: Optional[Path], as_json: bool) -> None:
+    from tutor.cli.output import err, waiting
+
     ctx, task, submission = _target(task_id, path, mode)
-    with _grader(ctx, task) as grader:
+    with _grader(ctx, task) as grader, waiting(err, f"tutor {mode} {task.id}: {_doing(task, mode)}", as_json):
         facts = front_end_facts(task)
         run = grader.check if mode == "check" else grader.grade
         report = run(task, submission, facts)
     finish(report, task, mode, as_json)
+
+
+def _doing(task: "Task", mode: str) -> str:
+    if task.spec.kind.value != "model":
+        return "reading your files…"
+    if mode == "check":
+        return "building your model in the sandbox (no training)…"
+    return "scoring model.keras on the test set, and building model.py to make sure it is that model…"
 
 
 def check(
