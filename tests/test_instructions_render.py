@@ -14,7 +14,7 @@ from tests.tui_support import run_app, screen_text
 
 WIDTHS = [60, 80, 120]
 WALKTHROUGH = ["task7.3", "task8.1", "task8.2", "task8.4", "task8.5"]
-FRAME = re.compile(r"[│┃╭╮╰╯─━┏┓┗┛┡┩╇╈┼┬┴├┤┌┐└┘═║╔╗╚╝▎▊•▔▁▕▏]")
+FRAME = re.compile(r"[│┃╭╮╰╯─━┏┓┗┛┡┩╇╈┼┬┴├┤┌┐└┘═║╔╗╚╝▌▎▊•▔▁▕▏]")  # frames, bullets, the focus bar
 
 
 def source_words(markdown: str) -> Counter:
