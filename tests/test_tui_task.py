@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown, Static, TabbedContent
 
-from tests.tui_support import notices, run_app, screen_text
+from tests.tui_support import notices, run_app, screen_text, wait_for
 from tutor.state.progress import load_progress
 
 
@@ -90,11 +90,13 @@ def test_keys_follow_the_task_kind():
         screen = app.screen
         assert screen.check_action("train", ()) is None
         assert screen.check_action("submit", ()) is True
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[-1].strip() != "", what="the footer")
         footer = screen_text(app).splitlines()[-1]
         assert "Submit" in footer and "Done" not in footer
         await pilot.press("escape")
         open_task(app, "task7.1")  # a guide: no check/grade/train/submit, but done
         await pilot.pause()
+        await wait_for(pilot, lambda: "Done" in screen_text(app).splitlines()[-1], what="the footer")
         footer = screen_text(app).splitlines()[-1]
         assert "Done" in footer and "Check" not in footer and "Submit" not in footer
         await pilot.press("d")
