@@ -152,6 +152,15 @@ def test_a_tutor_toml_in_the_area_is_never_read_as_configuration(course):
     line = one_line_error(done)
     assert f"belongs to {s1.name}" in line and "tutor does not use it" in line
     assert not (course.instructor.home / "c1").exists()
+    # Nor is one in a classmate's own folder (not writable by others): found only because the
+    # instructor stood there, it is not theirs; naming it with TUTOR_CONFIG is the way to use it.
+    project = course.root / "s1-project"
+    project.mkdir()
+    (project / "tutor.toml").write_text(course.config.read_text())
+    for path in (project, project / "tutor.toml"):
+        os.chown(path, s1.uid, s1.gid)
+    there = course.run_as(course.instructor, "list", cwd=project, env={"TUTOR_CONFIG": None})
+    assert "only found in the current folder" in one_line_error(there)
     # A config in a folder anyone may write to is refused to its own reader as well.
     drop = course.root / "drop"
     drop.mkdir(mode=0o777)

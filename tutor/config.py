@@ -21,7 +21,7 @@ import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tutor.trust import untrusted_reason
+from tutor.trust import foreign_cwd_config, untrusted_reason
 
 APP = "tutor"
 
@@ -127,7 +127,14 @@ def find_config_file() -> Optional[Path]:
     candidates = config_candidates()
     if os.environ.get("TUTOR_CONFIG") and not candidates[0].is_file():
         raise ConfigError(f"{candidates[0]}: TUTOR_CONFIG names a file that does not exist")
-    return next((p for p in candidates if p.is_file()), None)
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is not None and not os.environ.get("TUTOR_CONFIG") and found == candidates[0]:
+        # Found only because of where you stand: it must be yours (or root's), not a file
+        # someone left in a folder you happened to cd into.
+        reason = untrusted_reason(found) or foreign_cwd_config(found)
+        if reason:
+            raise ConfigError(reason)
+    return found
 
 
 def load_config_file(path: Optional[Path]) -> CourseConfig:

@@ -58,19 +58,21 @@ def writable_by_others(path: str, st: os.stat_result) -> bool:
     return _acl_grants_write(path)
 
 
-def _chain_reason(shown: Path, real: str, st: os.stat_result, trusted: set[int]) -> Optional[str]:
-    """Walk up from `real`: every folder owned by a trusted user, and a folder others may write
-    to only if sticky with the next step owned by root, us or that folder's owner (so not
-    planted by one of the others who write there)."""
+def _chain_reason(shown: Path, real: str, st: os.stat_result, owners: Optional[set[int]] = None) -> Optional[str]:
+    """Walk up from `real`: a folder others may write to only if sticky with the next step
+    owned by root, us or that folder's owner (so not planted by one of the others who write
+    there). With `owners`, every folder must also belong to one of them (for a folder we write
+    into); without, a folder's owner is not held against it (the owners above a course's
+    config are the site's or the course's staff)."""
     child, child_st = real, st
     for parent in Path(real).parents:
         try:
             pst = os.stat(parent)
         except OSError:
             return None
-        if pst.st_uid not in trusted:
+        if owners is not None and pst.st_uid not in owners:
             return (f"{shown} is under {parent}, which belongs to {_owner(pst.st_uid)}: "
-                    "they could replace what is in it; use a folder of your own")
+                    "they could move what is in it; use a folder of your own")
         if writable_by_others(str(parent), pst):
             if not pst.st_mode & stat.S_ISVTX:
                 return (f"{shown} is in {parent}, a folder other users can write to: "
@@ -93,8 +95,21 @@ def untrusted_reason(path: Path) -> Optional[str]:
         return (f"{path} can be changed by other users (mode {stat.S_IMODE(st.st_mode):o}): "
                 f"not read as configuration; its owner should run `chmod go-w {real}`")
     # Someone else's file (the instructor's config, read by a student) is as safe as the
-    # folders above it: each must be theirs, root's or ours.
-    return _chain_reason(path, real, st, {0, os.geteuid(), st.st_uid})
+    # folders above it: none may let other users swap it.
+    return _chain_reason(path, real, st)
+
+
+def foreign_cwd_config(path: Path) -> Optional[str]:
+    """Why `./tutor.toml` (found only because of the current folder) is not read: it must be
+    root's or ours; anyone else's is used only when named with TUTOR_CONFIG."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_uid in (0, os.geteuid()):
+        return None
+    return (f"./{path.name} in {path.parent} belongs to {_owner(st.st_uid)}: tutor does not use a config "
+            f"it only found in the current folder; to use it, export TUTOR_CONFIG={path}")
 
 
 def unsafe_parent_reason(parent: Path) -> Optional[str]:
