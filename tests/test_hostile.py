@@ -14,7 +14,7 @@ import pytest
 from grader.api import Grader
 from tests.conftest import run_tutor
 from tests.hostile_support import make_artifacts, submission, zip_bomb
-from tutor.cli.grading import reason_line
+from tutor.cli.report_output import reason_line
 
 
 @pytest.fixture(scope="module")

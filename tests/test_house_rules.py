@@ -96,7 +96,6 @@ def import_cycles(*packages: str) -> list[list[str]]:
 KNOWN_CYCLES = [
     ["grader.intake.notebook", "grader.intake.submission"],
     ["grader.notebook.execute", "grader.sandbox.userimport"],
-    ["tutor.cli.grading", "tutor.cli.notebooks", "tutor.cli.watching"],
 ]
 
 

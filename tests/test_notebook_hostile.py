@@ -14,7 +14,7 @@ from grader.api import Grader
 from tests import notebook_support as nb
 from tests.conftest import run_tutor
 from tests.hostile_support import SOLUTION_81
-from tutor.cli.grading import reason_line
+from tutor.cli.report_output import reason_line
 
 pytestmark = pytest.mark.tf
 

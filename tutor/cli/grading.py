@@ -72,36 +72,10 @@ def _target(task_id: Optional[str], path: Optional[Path], command: str = "check"
     return ctx, task, submission_dir(task, ctx.workspace_root, path)
 
 
-def _render(report: "Report", task: "Task", mode: str) -> None:
-    from tutor.cli.output import out
-    from tutor.context import load_context
-    from tutor.next_step import verdict
-    from tutor.render import render_report
-
-    words = verdict(report, mode, task, load_context())
-    render_report(report, task=task, console=out, headline=words.headline, next_step=words.next)
-
-
-def reason_line(report: "Report", task: Optional["Task"] = None) -> str:
-    """The one line on stderr for a report that did not pass (checks named as in the table)."""
-    from tutor.next_step import check_label
-
-    if report.status == "error":
-        return report.error or "could not grade"
-    failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
-    if not failing:
-        failing = [c for c in report.checks if c.required and c.status != "passed"
-                   and not c.message.startswith("not checked")]
-    first = failing[0] if failing else None
-    label = check_label(first, task.spec if task else None) if first else ""
-    what = f"{label}: {first.message}" if first else "not every required check passed"
-    more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
-    return f"{report.task} {report.status}: {what}{more}"
-
-
 def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     """Record the result, show it, and exit with the report's code."""
     from tutor.cli.output import err, print_json
+    from tutor.cli.report_output import reason_line, show_report
     from tutor.state.progress import record_result
 
     try:
@@ -111,11 +85,7 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     if as_json:
         print_json(report.model_dump_json(indent=2))
     elif report.status != "error":
-        _render(report, task, mode)
-        from tutor.cli.notebooks import notebook_lines
-
-        for line in notebook_lines(report):
-            err.print(line, markup=False, highlight=False)
+        show_report(report, task, mode, notes_to=err)
     if report.exit_code:
         err.print(f"tutor: {reason_line(report, task)}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)

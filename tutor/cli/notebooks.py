@@ -9,24 +9,11 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 if TYPE_CHECKING:
-    from grader.report import Report
+    pass
 
 
 def register(app: typer.Typer) -> None:
     app.command("export")(export)
-
-
-def notebook_lines(report: "Report", notes: int = 5) -> list[str]:
-    """'lab.ipynb: ran 4 of 5 code cells, stopped before cell 5 line 2 (...)' and its notes."""
-    info = (report.meta or {}).get("notebook") if report.meta else None
-    if not isinstance(info, dict) or not info.get("summary"):
-        return []
-    lines = [f"notebook {info['summary']}"]
-    skipped = [str(n) for n in info.get("notes") or []]
-    lines += [f"  {n}" for n in skipped[:notes]]
-    if len(skipped) > notes:
-        lines.append(f"  (+{len(skipped) - notes} more left out)")
-    return lines
 
 
 def _mnist_path() -> str:

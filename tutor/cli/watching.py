@@ -146,8 +146,8 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
     """`notebook`: check that notebook (in `submission`) rather than the folder's model.py."""
     from rich.rule import Rule
 
-    from tutor.cli.grading import reason_line
     from tutor.cli.output import out
+    from tutor.cli.report_output import reason_line, show_report
     from tutor.state.progress import record_result
 
     root = submission.resolve()
@@ -168,13 +168,7 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
         if report.status == "error":
             out.print(f"[red]could not check:[/] {report.error}")
         else:
-            from tutor.cli.grading import _render
-
-            _render(report, task, "check")
-            from tutor.cli.notebooks import notebook_lines
-
-            for line in notebook_lines(report):
-                out.print(line, markup=False, highlight=False)
+            show_report(report, task, "check", notes_to=out)
             if report.status != "passed":
                 out.print(reason_line(report, task), style="yellow", markup=False, highlight=False)
         out.print(f"[dim]watching {root} ({how}); r: re-run, q: quit[/]", highlight=False)
