@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox.protocol import JobFailure
-from grader.sandbox.userimport import is_compiled, load_student_model
+from grader.sandbox.student_model import load_student_model
+from grader.sandbox.userimport import is_compiled
 from grader.summary import summarize
 
 

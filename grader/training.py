@@ -16,7 +16,8 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.sandbox.protocol import JobFailure
-from grader.sandbox.userimport import is_compiled, load_student_model
+from grader.sandbox.student_model import load_student_model
+from grader.sandbox.userimport import is_compiled
 
 
 class TrainRecord(BaseModel):

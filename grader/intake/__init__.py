@@ -7,7 +7,8 @@ that happens only in the evaluator sandbox.
 """
 
 from grader.intake.artifact import Artifact, ArtifactFormat, sniff_format
-from grader.intake.submission import NotebookCell, SourceFile, Submission, TrainedWith, intake, read_artifact
+from grader.intake.notebook import NotebookCell
+from grader.intake.submission import SourceFile, Submission, TrainedWith, intake, read_artifact
 
 __all__ = [
     "Artifact",

@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
 
 from exercises import Task
 from exercises.schema import ExerciseKind
 from grader.sandbox.staging import StagingError
 
-if TYPE_CHECKING:
-    from grader.intake.submission import NotebookCell
-
 MODEL_PY = "model.py"
+
+
+class NotebookCell(BaseModel):
+    """One cell of a submitted notebook (filled by the notebook intake; None until then)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    kind: Literal["code", "markdown", "raw"]
+    source: str
 
 
 @dataclass(frozen=True)
@@ -64,10 +73,9 @@ def locate(task: Task, path: Path) -> ModelSource:
                        f"pass --path NOTEBOOK.ipynb to say which one to grade")
 
 
-def read_cells(notebook: Path) -> tuple[Optional[tuple["NotebookCell", ...]], Optional[str]]:
+def read_cells(notebook: Path) -> tuple[Optional[tuple[NotebookCell, ...]], Optional[str]]:
     """The notebook's code cells (numbered as the student sees them, every cell counted), or
     the one-line reason it cannot be read (reported as the model's build failure)."""
-    from grader.intake.submission import NotebookCell
     from grader.notebook.reader import NotebookError, read_notebook
 
     try:

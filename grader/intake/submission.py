@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from exercises import Task
 from exercises.schema import ExerciseKind
 from grader.intake.artifact import Artifact, ArtifactFormat
+from grader.intake.notebook import NotebookCell, locate, read_cells
 from grader.sandbox.staging import StagingError, _walk
 
 MODEL_ARTIFACT = "model.keras"
@@ -25,16 +26,6 @@ class SourceFile(BaseModel):
     name: str
     size: int
     mtime: float
-
-
-class NotebookCell(BaseModel):
-    """One cell of a submitted notebook (filled by the notebook intake; None until then)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    index: int
-    kind: Literal["code", "markdown", "raw"]
-    source: str
 
 
 class TrainedWith(BaseModel):
@@ -147,8 +138,6 @@ def trained_with(folder: Path) -> Optional[TrainedWith]:
 def intake(task: Task, path: Path, mode: str = "check") -> Submission:
     """Resolve the folder (or a notebook in it: `--path lab.ipynb`) once; a submission that
     cannot be graded raises StagingError (one line)."""
-    from grader.intake.notebook import locate, read_cells
-
     source = locate(task, Path(path))
     folder = source.folder
     artifacts = {name: found for name in expected_artifacts(task) if (found := find_artifact(folder, name))}

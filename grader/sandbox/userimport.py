@@ -128,19 +128,6 @@ def import_module(folder: Path, file_name: str = "model.py", cap_text: str = "me
     return module
 
 
-def load_student_model(folder: Path, cap_text: str = "memory", notebook: Any = None) -> Any:
-    """Import model.py and call build_model() under the parameter budget; or, given a
-    notebook plan (job args), run its cells and take the model they leave."""
-    if notebook is not None:
-        from grader.notebook.execute import run_plan
-        from grader.notebook.plan import NotebookPlan
-
-        return run_plan(NotebookPlan.model_validate(notebook), cap_text=cap_text)
-    with param_budget():
-        module = import_module(folder, cap_text=cap_text)
-        return call_build_model(module, cap_text=cap_text)
-
-
 def call_build_model(module: Any, file_name: str = "model.py", cap_text: str = "memory") -> Any:
     """build_model() -> a keras.Model, or a JobFailure saying what is wrong."""
     import keras
