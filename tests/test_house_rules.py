@@ -92,19 +92,11 @@ def import_cycles(*packages: str) -> list[list[str]]:
     return sorted(groups)
 
 
-# Cycles found by issue #15's read-through, being broken one at a time: this list only shrinks.
-KNOWN_CYCLES = [
-]
-
-
 def test_no_import_cycles():
     _tool("grimp")
     cycles = import_cycles(*PACKAGES)
-    new = [group for group in cycles if group not in KNOWN_CYCLES]
-    gone = [group for group in KNOWN_CYCLES if group not in cycles]
-    shown = "\n".join(" <-> ".join(group) for group in new)
-    assert not new, f"import cycles (move the shared piece into a module both can import):\n{shown}"
-    assert not gone, f"these cycles are broken now: remove them from KNOWN_CYCLES: {gone}"
+    shown = "\n".join(" <-> ".join(group) for group in cycles)
+    assert not cycles, f"import cycles (move the shared piece into a module both can import):\n{shown}"
 
 
 def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
