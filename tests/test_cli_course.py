@@ -139,7 +139,14 @@ def test_ctrl_c_ends_in_one_line_and_exit_130():
     starter = Path(__file__).resolve().parent.parent / "exercises/packs/book/task8.1/starter"
     proc = subprocess.Popen([str(exe), "check", "task8.1", "--path", str(starter)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)  # the check takes seconds (TensorFlow start-up): interrupt it mid-way
+    # Interrupt it mid-way: once its sandbox's fork server (a child, importing TensorFlow) is up.
+    import psutil
+
+    deadline = time.monotonic() + 120
+    while not psutil.Process(proc.pid).children() and time.monotonic() < deadline:
+        assert proc.poll() is None, "tutor check ended before it could be interrupted"
+        time.sleep(0.05)
+    assert psutil.Process(proc.pid).children(), "tutor check never started its sandbox"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

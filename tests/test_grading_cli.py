@@ -221,7 +221,6 @@ class Watcher:
 
 @pytest.mark.parametrize("mode", ["events", "poll"])
 def test_watch_reruns_on_save_and_on_r(tmp_path, mode):
-    import time
 
     folder = copy_solution("task8.1", tmp_path)
     extra = ("--poll", "--interval", "0.3") if mode == "poll" else ()
@@ -229,9 +228,15 @@ def test_watch_reruns_on_save_and_on_r(tmp_path, mode):
     try:
         watcher.wait_for("check task8.1 · start")
         watcher.wait_for("watching")
-        time.sleep(0.5)
-        (folder / "model.py").write_text("def build_model(:\n")
-        watcher.wait_for("changed: model.py")
+        # Save until the watcher reports it: its file watch may still be starting (no fixed sleep).
+        for attempt in range(24):
+            (folder / "model.py").write_text("def build_model(:\n")
+            try:
+                watcher.wait_for("changed: model.py", timeout=5)
+                break
+            except AssertionError:
+                if attempt == 23:
+                    raise
         watcher.wait_for("syntax error")
         watcher.wait_for("watching")
         watcher.send("r\n")
