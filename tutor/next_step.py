@@ -111,7 +111,7 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
                        f"`tutor grade {tid}` records it as done")
     if problem is None and report.status == "passed":
         return Verdict(f"passed, {_points(report.points, report.max_points)}",
-                       after_done(task, ctx) if ctx is not None else f"`tutor list`")
+                       after_done(task, ctx) if ctx is not None else "`tutor list`")
     if problem is not None and problem.kind in ("min_accuracy", "artifact") and "no model.keras" in (
             str(problem.actual or "") + problem.message):
         return Verdict(f"not trained yet, {_points(report.points, report.max_points)}",

@@ -190,7 +190,7 @@ def start(
         out.print(f"  [dim]= {name} (yours, kept)[/]")
     for name, source in result.carried.items():
         out.print(f"  [green]+[/] {name} [dim](yours, from {source.parent})[/]")
-    for name, what in result.missing.items():
+    for what in result.missing.values():
         out.print(f"  [yellow]! {what}[/]", markup=True)
     if task.spec.gradable and task.spec.kind.value == "model":
         out.print(f"Next: edit model.py, then tutor check {task.id}")
