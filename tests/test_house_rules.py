@@ -110,3 +110,20 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
     (pkg / "c.py").write_text("import loopy.a\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert import_cycles("loopy") == [["loopy.a", "loopy.b"]]
+
+
+def test_every_check_kind_in_the_schema_has_one_implementation_and_no_more():
+    """A check kind is declared by its model in exercises/schema.py's `Check` union and graded by
+    the function grader.checks.REGISTRY names: the two lists are the same, and each resolves."""
+    import typing
+
+    from exercises.schema import STRUCTURAL_KINDS, Check
+    from grader.checks import REGISTRY, implementation
+
+    models = typing.get_args(typing.get_args(Check)[0])
+    kinds = [typing.get_args(m.model_fields["kind"].annotation)[0] for m in models]
+    assert len(kinds) == len(set(kinds)), "two schema models declare the same kind"
+    assert sorted(kinds) == sorted(REGISTRY), (
+        f"schema only: {sorted(set(kinds) - set(REGISTRY))}; registry only: {sorted(set(REGISTRY) - set(kinds))}")
+    assert all(callable(implementation(kind)) for kind in kinds)
+    assert STRUCTURAL_KINDS <= set(kinds)
