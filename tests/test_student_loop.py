@@ -56,7 +56,7 @@ def test_a_timeout_names_the_line_that_was_running(isolated_home):
     assert proc.returncode in (1, 2), proc.stdout + proc.stderr
     reason = proc.stderr.strip().splitlines()[-1]
     assert "did not finish within the 8 s time limit" in reason
-    assert "model.py line 8 (in build_model) was running" in reason, reason
+    assert re.search(r"model.py line [78] \(in build_model\) was running", reason), reason
     assert "Traceback" not in proc.stderr
 
 
@@ -131,7 +131,8 @@ def test_a_stale_model_keras_is_refused_with_the_command_that_fixes_it(isolated_
     report = json.loads(flagged.stdout)
     row = next(c for c in report["checks"] if c["id"] == "artifact-current")
     assert row["status"] == "failed" and not row["required"]
-    assert "changed 1 min after model.keras was trained" in row["message"] and "tutor train task7.3" in row["message"]
+    assert re.search(r"model.py changed \d+ (s|min) after model.keras was trained", row["message"]), row["message"]
+    assert "tutor train task7.3" in row["message"]
     assert report["accuracy"] is not None
 
 
