@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -26,7 +25,6 @@ def run_app(scenario: Callable[[Pilot, TutorApp], Awaitable[Any]], size=(80, 24)
     app_kwargs.setdefault("fetch_jobs", None)
     app_kwargs.setdefault("blink", False)
     app = TutorApp(**app_kwargs)
-    preloaded = "tensorflow" in sys.modules
 
     async def main() -> None:
         async with app.run_test(size=size) as pilot:
@@ -40,9 +38,6 @@ def run_app(scenario: Callable[[Pilot, TutorApp], Awaitable[Any]], size=(80, 24)
         # constructor recursion depth mismatch") while quoting the deep Textual frames.
         where = "".join(traceback.format_exception(exc)[-12:])
         raise AssertionError(f"{type(exc).__name__}: {exc}\n{where}") from None
-    # In a full test session another test may already have imported TensorFlow in this
-    # process; then only the fresh-process test (test_tui_process.py) can tell.
-    app.imported_tensorflow = not preloaded and "tensorflow" in sys.modules
     return app
 
 
