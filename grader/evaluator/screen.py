@@ -23,6 +23,7 @@ MAX_CONFIG_BYTES = 16 << 20
 MODEL_CLASSES = {"Sequential", "Functional", "Model"}
 FILE_KEYS = {"filepath", "file_path", "vocabulary", "path"}
 FILE_LAYERS = {"TFSMLayer"}
+WRAPPED_KEYS = ("layer", "forward_layer", "backward_layer")  # TimeDistributed, Bidirectional
 
 
 def read_config(path: Path, fmt: str, name: str) -> tuple[dict, Optional[dict]]:
@@ -80,6 +81,8 @@ def _external_reference(handle: Any, budget: int = 20000) -> Optional[str]:
                 stack.append(item)
             elif isinstance(item, h5py.Dataset) and item.external:
                 return f"dataset {item.name} stored in {item.external[0][0]!r}"
+            elif isinstance(item, h5py.Dataset) and getattr(item, "is_virtual", False):
+                return f"dataset {item.name}, a virtual dataset read from {item.virtual_sources()[0].file_name!r}"
     return "more objects than any model of this course" if budget <= 0 else None
 
 
@@ -118,16 +121,18 @@ def _layer_name(layer: Optional[dict]) -> str:
 
 
 def _layer_lists(config: dict) -> Iterator[dict]:
-    """Every layer entry of the model and of the models nested in it."""
+    """Every layer entry of the model, of the models nested in it and of the layers a wrapper
+    (TimeDistributed, Bidirectional...) holds."""
     stack = [config]
     while stack:
-        model = stack.pop()
-        layers = (model.get("config") or {}).get("layers") if isinstance(model.get("config"), dict) else None
-        for entry in layers if isinstance(layers, list) else []:
+        outer = stack.pop()
+        inner = outer.get("config") if isinstance(outer.get("config"), dict) else {}
+        layers = inner.get("layers") if outer.get("class_name") in MODEL_CLASSES else None
+        wrapped = [inner.get(key) for key in WRAPPED_KEYS]
+        for entry in [*(layers if isinstance(layers, list) else []), *wrapped]:
             if isinstance(entry, dict):
                 yield entry
-                if entry.get("class_name") in MODEL_CLASSES:
-                    stack.append(entry)
+                stack.append(entry)
 
 
 def known_layers() -> set[str]:

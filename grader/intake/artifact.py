@@ -19,7 +19,7 @@ import stat
 import zipfile
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +31,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 HDF5_OFFSETS = (0, 512, 1024, 2048, 4096, 8192)
 MAX_BYTES = 512 * MiB
 MAX_UNPACKED = 1024 * MiB
+MAX_DIRECTORY = 1 * MiB  # a zip directory's size; a Keras archive's is a few hundred bytes
 
 
 class ArtifactFormat(str, Enum):
@@ -54,12 +55,26 @@ class ArtifactFormat(str, Enum):
         return "model.h5" if self is ArtifactFormat.hdf5 else "model.keras"
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading only if it is a regular file itself: never through a symlink
+    (even one swapped in after intake), and never blocking on a FIFO a student left there."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def sniff_format(path: Path) -> ArtifactFormat:
     """The artifact's format from its content (a folder: SavedModel if it holds saved_model.pb)."""
     try:
         if path.is_dir() and not path.is_symlink():
             return ArtifactFormat.saved_model if (path / "saved_model.pb").is_file() else ArtifactFormat.unknown
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(len(ZIP_SIGNATURE))
             if head == ZIP_SIGNATURE:
                 return ArtifactFormat.keras_zip
@@ -133,7 +148,12 @@ class Artifact(BaseModel):
             raise StagingError(reason)
         dest = folder / self.format.staged_name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self.path, dest)
+        try:
+            with open_regular(self.path) as source, dest.open("wb") as target:
+                shutil.copyfileobj(source, target)
+        except OSError:
+            dest.unlink(missing_ok=True)
+            raise StagingError(f"{self.name} changed while it was being graded; grade it again once it is written") from None
         copied = Artifact.at(dest).model_copy(update={"name": self.name})
         if copied.format is not self.format or copied.problem(folder) is not None:
             dest.unlink(missing_ok=True)
@@ -142,11 +162,23 @@ class Artifact(BaseModel):
 
 
 def _zip_problem(path: Path, name: str, max_unpacked: int) -> Optional[str]:
+    corrupt = f"{name} is corrupt: not a Keras .keras archive (save it with model.save('{name}'))"
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+        with open_regular(path) as handle:
+            # The end record is read first (a bounded read): zipfile would otherwise build one
+            # object per directory entry in this trusted process, and a 94 MB file can list 2
+            # million of them (800 MB of memory here). A Keras archive lists a handful.
+            end = zipfile._EndRecData(handle)  # the same record ZipFile itself trusts, zip64 included
+            if end is None:
+                return corrupt
+            if end[zipfile._ECD_SIZE] > MAX_DIRECTORY:
+                return (f"{name}'s zip directory is {end[zipfile._ECD_SIZE] / MiB:.0f} MiB, over the "
+                        f"{MAX_DIRECTORY // MiB} MiB limit (a Keras model file lists a handful of files): "
+                        f"save it with model.save('{name}')")
+            with zipfile.ZipFile(handle) as archive:
+                members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return f"{name} is corrupt: not a Keras .keras archive (save it with model.save('{name}'))"
+        return corrupt
     if "config.json" not in {m.filename for m in members}:
         return f"{name} is not a Keras model file (no config.json inside); save it with model.save('{name}')"
     unpacked = sum(m.file_size for m in members)
