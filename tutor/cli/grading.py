@@ -145,9 +145,9 @@ def grade(
     path: Optional[Path] = typer.Option(None, "--path", help=PATH_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Every check, accuracy included, on the trained model.keras: the model is opened in safe
-    mode and no student code runs for it; without model.keras, model.py is built in the sandbox
-    for the other checks and the accuracy check is "missing"."""
+    """Every check, accuracy included: model.keras is opened in safe mode (no student code runs
+    where it is scored); model.py is built in the sandbox to see that model.keras is up to date,
+    and for the other checks when there is no model.keras (accuracy is then "missing")."""
     _once("grade", task_id, path, as_json)
 
 
