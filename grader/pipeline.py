@@ -8,7 +8,6 @@ no labels). Here the results are validated strictly, predictions are paired with
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
@@ -28,6 +27,7 @@ from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_w
 from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
 from grader.data.shim import DatasetCopies, named_datasets, python_sources
+from grader.data.verify import file_sha256
 from grader.intake import Artifact, Submission, intake, read_artifact
 from grader.intake.submission import MODEL_ARTIFACT as ARTIFACT
 from grader.limits import policy_for
@@ -69,14 +69,6 @@ class Outcome:
 def _row(row_id: str, kind: str, ok: bool, message: str) -> CheckResult:
     """The pipeline's own first row: did the model build / load at all (worth no points)."""
     return CheckResult(id=row_id, kind=kind, status="passed" if ok else "failed", message=message, required=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _job_reason(reply: Reply, who: str) -> str:
@@ -346,7 +338,7 @@ class Pipeline:
             outcome.meta = self._meta(task, reply, policy)
             outcome.meta["dataset"] = info
             outcome.meta["artifact"] = {"name": name, "format": artifact.format.value,
-                                        "sha256": _sha256(staged), "bytes": staged.stat().st_size}
+                                        "sha256": file_sha256(staged), "bytes": staged.stat().st_size}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         if not reply.ok:

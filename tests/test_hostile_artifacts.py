@@ -96,7 +96,7 @@ def test_lambda_inside_a_wrapper_is_refused_by_the_screen(keras2, tmp_path):
     target.write_bytes((built / "wrapped_lambda.h5").read_bytes())
     with h5py.File(target, "r+") as handle:
         config = json.loads(handle.attrs["model_config"])
-        wrapped = next(l for l in config["config"]["layers"] if l["class_name"] == "TimeDistributed")
+        wrapped = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "TimeDistributed")
         wrapped["config"]["layer"]["config"].pop("module", None)
         handle.attrs["model_config"] = json.dumps(config)
     assert "Lambda layer 'evil' (Lambda)" in grade(folder)
