@@ -6,7 +6,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= $(if $(TUTOR_DATA_DIR),$(TUTOR_DATA_DIR),$(abspath ../shared/data))
-APT_PACKAGES := python3-venv tmux slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
+APT_PACKAGES := python3-venv tmux bubblewrap slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
 
 .PHONY: venv demo test test-fast deb bench clean frameworks class-install
 

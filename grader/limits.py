@@ -2,7 +2,8 @@
 
 `TUTOR_SANDBOX_TIMEOUT` (seconds), `TUTOR_SANDBOX_MEMORY_MB` and `TUTOR_GRADE_THREADS` override
 the check/grade limits (batch grading sets the threads to cores / workers); `TUTOR_TRAIN_TIMEOUT`
-and `TUTOR_TRAIN_THREADS` the training ones.
+and `TUTOR_TRAIN_THREADS` the training ones. `TUTOR_SANDBOX_DISK_MB` is every job's disk budget:
+all it writes (its folder, its private /tmp and /dev/shm), DISK_MB by default.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from exercises.schema import Exercise
 from grader.sandbox.policy import GiB, MiB, Policy, cuda_present
 
 THREADS = 2
+DISK_MB = 512  # a trained model.keras of the course is tens of MiB; far below a login node's /tmp
 
 
 def _env_float(name: str) -> Optional[float]:
@@ -55,10 +57,17 @@ def train_threads() -> int:
     return max(THREADS, min(available_cpus(), 8))
 
 
+def disk_bytes() -> int:
+    return int((_env_float("TUTOR_SANDBOX_DISK_MB") or DISK_MB) * MiB)
+
+
 def policy_for(spec: Exercise, kind: str) -> Policy:
     cuda = cuda_present()
+    disk = disk_bytes()
     if kind == "train":
         wall = _env_float("TUTOR_TRAIN_TIMEOUT") or 4 * 3600.0
-        return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=train_threads(), address_space_limit=not cuda)
+        return Policy(wall_s=wall, memory_bytes=_memory(spec, 8), threads=train_threads(), address_space_limit=not cuda,
+                      disk_bytes=disk, file_bytes=disk)
     wall = _env_float("TUTOR_SANDBOX_TIMEOUT") or (120.0 if kind == "evaluate" else 60.0)
-    return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=grade_threads(), address_space_limit=not cuda)
+    return Policy(wall_s=wall, memory_bytes=_memory(spec, 4), threads=grade_threads(), address_space_limit=not cuda,
+                  disk_bytes=disk, file_bytes=disk)

@@ -8,7 +8,6 @@ no labels). Here the results are validated strictly, predictions are paired with
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ from grader.limits import policy_for
 from grader.notebook import NotebookError, NotebookPlan
 from grader.report import CheckResult, ModelSummary, Report
 from grader.sandbox import ForkServer, Policy, Reply, SandboxError, StagingError, copy_submission
+from grader.sandbox.staging import copy_regular, read_regular
+from grader.shift_probe import make_probe
 
 
 class BuildResult(BaseModel):
@@ -84,7 +85,7 @@ def _job_reason(reply: Reply, who: str) -> str:
 
 def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcome, started: float) -> Report:
     """score = points / max_points; passed iff every required check passed (skips excused in check mode)."""
-    from grader.checks.accuracy import accuracy_of, confusion_of
+    from grader.checks.accuracy import accuracy_of, confusion_of, probe_figures
 
     # Manual (rubric) items wait for the instructor's marks: not in the automatic score.
     counted = [r for r in results if not (mode == "check" and r.status == "skipped") and r.status != "manual"]
@@ -103,6 +104,10 @@ def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcom
         matrix = confusion_of(outcome.evaluation, classes)
         if matrix is not None:
             outcome.meta["confusion_matrix"] = matrix
+        figures = probe_figures(outcome.evaluation)
+        if figures is not None:
+            outcome.meta["shift_probe"] = {"images": figures[2], "accuracy": round(figures[0], 4),
+                                           "shifted_accuracy": round(figures[1], 4)}
     return Report(
         task=task.id,
         status="passed" if ok else "failed",
@@ -130,7 +135,6 @@ class Pipeline:
         self.verify_source = verify_source
         self._server: Optional[ForkServer] = None
         self._tests: dict[tuple[str, Optional[int]], tuple[np.ndarray, np.ndarray, dict]] = {}
-        self._staged: dict[str, tuple[Path, Path, Optional[tuple]]] = {}  # name -> (source, copy, stat)
         self._datasets = DatasetCopies(self.data_dir, allow_downloads)
 
     # -- machinery -----------------------------------------------------------------
@@ -155,31 +159,12 @@ class Pipeline:
             self._server = None
 
     def _stage_weights(self, task: Task) -> dict[str, str]:
-        """Before every job: the sandbox's KERAS_HOME holds exactly the staged weights, as staged.
-
-        Copies, so a child cannot spoil the course's files; checked and restored before each
-        job, so a hostile child cannot spoil the next submission's (nor leave a keras.json
-        that a restarted server would read)."""
-        home = self.server.keras_home
-        for name in task.spec.weights:
-            if name not in self._staged:
-                resolved = resolve_weights(name, self.data_dir)
-                self._staged[name] = (resolved.path, home / "models" / WEIGHTS[name].file_name, None)
-        keep = {target for _source, target, _sig in self._staged.values()}
-        for path in sorted(home.rglob("*"), reverse=True):
-            if path in keep or path in (home / "models", home / "datasets"):
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-        for name, (source, target, signature) in list(self._staged.items()):
-            if signature is None or _signature(target) != signature:
-                (home / "models").mkdir(parents=True, exist_ok=True)
-                target.unlink(missing_ok=True)
-                shutil.copyfile(source, target)
-                self._staged[name] = (source, target, _signature(target))
-        return {name: str(self._staged[name][0]) for name in task.spec.weights}
+        """The task's staged weights for the sandbox: every job gets a fresh copy of the
+        course's file in its own KERAS_HOME (nothing a child does reaches the next job, and
+        the trusted side never restores anything through a path a child could have changed)."""
+        sources = {name: resolve_weights(name, self.data_dir).path for name in task.spec.weights}
+        self.server.weights = {WEIGHTS[name].file_name: Path(path) for name, path in sources.items()}
+        return {name: str(path) for name, path in sources.items()}
 
     def _test_split(self, task: Task) -> tuple[np.ndarray, np.ndarray, dict]:
         spec = task.spec.dataset
@@ -205,9 +190,7 @@ class Pipeline:
             "onednn": ready.onednn if ready else None,
         }
         if reply is not None:
-            meta["network"] = "off" if reply.network_dropped else "on (this machine does not allow dropping it)"
-            meta["filesystem"] = ("read-only outside the job's folder" if reply.read_only
-                                  else "writable (this machine allows no private mount table)")
+            meta.update(isolation_meta(reply))
             meta["sandbox_s"] = reply.wall_s
         if policy is not None:
             meta["threads"] = policy.threads
@@ -229,13 +212,13 @@ class Pipeline:
         staged = self._datasets.stage(named_datasets(c.source for c in plan.cells), workdir)
         return {"notebook": plan.model_dump(mode="json"), "datasets": staged}, plan
 
-    def build(self, task: Task, submission: Submission, verify: bool = False) -> Outcome:
+    def build(self, task: Task, submission: Submission, verify: bool = True) -> Outcome:
         """Run the student's build_model() (or notebook cells) in a sandboxed child and
         summarise the model.
 
-        `verify` (grade mode): the summary the child reports could be forged by the student's
-        code in that same process, so the child also saves the model and the summary is read
-        back from that file by the evaluator (our code only)."""
+        `verify` (check and grade): what the child reports could be forged by the student's
+        code in that same process, so the child also saves the model and the summary (and
+        whether it is compiled) is read back from that file by the evaluator (our code only)."""
         spec = task.spec
         who = submission.source_label
         policy = policy_for(spec, "build")
@@ -278,9 +261,13 @@ class Pipeline:
         if verified is not None:
             outcome.summary, problem = verified
             if problem:
+                problem = problem.replace("built.keras", "the model build_model() returns")
                 outcome.model_error = problem
                 outcome.row = _row("model-builds", "build", False, problem)
                 return outcome
+            assert outcome.summary is not None
+            result.compiled = bool(outcome.summary.optimizer or outcome.summary.loss)
+            result.loss = outcome.summary.loss
         made = "build_model() returns" if plan is None else f"{plan.summary()}; the model it leaves is"
         if result.compiled:
             outcome.row = _row("model-builds", "build", True, f"{made} a compiled model (loss {result.loss})")
@@ -329,7 +316,8 @@ class Pipeline:
                 outcome.meta = self._meta(task, None)
                 return outcome
             x, labels, info = self._test_split(task)
-            np.save(workdir / "in" / "x.npy", x, allow_pickle=False)
+            probe = make_probe(x)  # shifted copies, mixed into the inputs: grader.shift_probe
+            np.save(workdir / "in" / "x.npy", np.concatenate([x, probe.images]), allow_pickle=False)
             policy = policy_for(spec, "evaluate")
             args = {"adapter": spec.dataset.adapter, "num_classes": DATASETS[spec.dataset.name].num_classes,
                     "batch_size": 250 if spec.dataset.adapter == "rgb96" else 500,
@@ -358,11 +346,14 @@ class Pipeline:
         predicted = result.predicted
         if result.predict_error:
             outcome.artifact_error = f"{name} cannot be scored: {result.predict_error}"
-        elif predicted is None or len(predicted) != len(labels) or any(p < 0 or p >= classes for p in predicted):
+        elif (predicted is None or len(predicted) != len(labels) + len(probe.index)
+              or any(p < 0 or p >= classes for p in predicted)):
             outcome.artifact_error = "the evaluator returned predictions that do not match the test set"
         else:
+            everything = np.asarray(predicted, dtype=np.int64)
             outcome.evaluation = Evaluation(
-                predicted=np.asarray(predicted, dtype=np.int64), labels=labels, subset=spec.dataset.eval_subset
+                predicted=everything[: len(labels)], labels=labels, subset=spec.dataset.eval_subset,
+                probe_index=probe.index, probe_predicted=everything[len(labels):],
             )
         return outcome
 
@@ -421,7 +412,7 @@ class Pipeline:
             trained = submission.trained_with
             outcome.meta["train"] = trained.model_dump(mode="json") if trained else None
             return _with_weights(outcome, weights)
-        return _with_weights(self.build(task, submission, verify=(mode == "grade")), weights)
+        return _with_weights(self.build(task, submission), weights)
 
     def _other_artifacts(self, task: Task, submission: Submission, mode: Mode) -> dict[str, Any]:
         """Grade mode: summaries of the further artifacts checks name (a1.4's finetuned.keras),
@@ -486,7 +477,7 @@ class Pipeline:
                 return Report.could_not_grade(task.id, "training failed: " + _job_reason(reply, submission.source_label),
                                               time.monotonic() - started)
             try:
-                record = TrainRecord.model_validate_json((workdir / "out" / "train.json").read_text())
+                record = TrainRecord.model_validate_json(read_regular(workdir / "out" / "train.json", 1 << 20))
                 problem = read_artifact(workdir / "out" / ARTIFACT).problem(workdir / "out")
                 if problem:
                     raise StagingError(problem)
@@ -526,12 +517,16 @@ def notebook_meta(plan: NotebookPlan) -> dict[str, Any]:
             "notes": plan.notes}
 
 
-def _signature(path: Path) -> Optional[tuple]:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+def isolation_meta(reply: Reply) -> dict[str, str]:
+    """What the job could reach, as the server (never the job) says."""
+    from grader.sandbox.isolation import describe
+
+    return {
+        "isolation": describe(reply.isolation or "none"),
+        "network": "off" if reply.network_dropped else "on (this machine does not allow dropping it)",
+        "filesystem": ("only the job's own folder is writable" if reply.read_only
+                       else "writable wherever the grading user can write (this machine allows no isolation)"),
+    }
 
 
 def _os_reason(exc: OSError) -> str:
@@ -553,7 +548,6 @@ def _with_weights(outcome: Outcome, weights: dict[str, str]) -> Outcome:
 
 
 def _install(source: Path, target: Path) -> None:
-    """Copy into the submission folder atomically (replacing a symlink, never writing through it)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    """Copy a file the job wrote into the submission folder atomically: only a regular file
+    (never through a link the job made), replacing a symlink there, never writing through it."""
+    copy_regular(source, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -19,11 +20,13 @@ class ProgressTail:
     def poll(self) -> None:
         if self.callback is None:
             return
-        try:
-            with self.path.open("rb") as handle:
+        from grader.sandbox.staging import StagingError, open_regular
+
+        try:  # written by the job: never through a link it made, never a FIFO that blocks us
+            with os.fdopen(open_regular(self.path), "rb") as handle:
                 handle.seek(self.offset)
                 data = handle.read(1 << 20)
-        except OSError:
+        except (OSError, StagingError):
             return
         self.offset += len(data)
         lines = (self.partial + data).split(b"\n")

@@ -45,6 +45,9 @@ class LayerSummary(BaseModel):
     # whose `sublayers` counts its own layers, and `frozen_sublayers` its non-trainable ones.
     sublayers: int = 0
     frozen_sublayers: int = 0
+    # Class name -> how many of the nested layers (at any depth) are of that class, so checks
+    # that count layers see what a nested model hides (two Conv2D in a nested Sequential).
+    sublayer_classes: dict[str, int] = {}
 
 
 class ModelSummary(BaseModel):

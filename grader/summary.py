@@ -85,7 +85,16 @@ def summarize_layer(layer: Any) -> LayerSummary:
         activation=_activation(layer),
         sublayers=len(nested),
         frozen_sublayers=sum(1 for sub in nested if not sub.trainable),
+        sublayer_classes=_class_counts(nested),
     )
+
+
+def _class_counts(layers: list) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for layer in layers:
+        name = type(layer).__name__
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def model_shapes(model: Any) -> tuple[list[Optional[int]], list[Optional[int]]]:

@@ -70,3 +70,213 @@ def zip_bomb(path: Path, unpacked_mib: int = 1100) -> Path:
             for _ in range(unpacked_mib):
                 member.write(block)
     return path
+
+
+# ----------------------------------------------------------------------------- issue #13's attacks
+
+def raise_report(findings_var: str = "escaped") -> str:
+    """model.py tail: build_model() raises with what escaped (the reason reaches the report)."""
+    return (
+        "\ndef build_model():\n"
+        f"    raise RuntimeError('ESCAPED:' + (','.join({findings_var}) or '-'))\n"
+    )
+
+
+INSPECTOR = r'''
+import ctypes, json, os, signal, socket
+escaped = []
+TARGETS = json.loads({targets!r})
+
+def attempt(name, action):
+    try:
+        if action() is not False:
+            escaped.append(name)
+    except BaseException:
+        pass
+
+# other processes: visible in /proc, signalable, traceable
+others = []
+for entry in os.listdir("/proc"):
+    if entry.isdigit():
+        try:
+            text = open(f"/proc/{{entry}}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if b"pytest" in text or b"sleep" in text or b"tmux" in text:
+            others.append(int(entry))
+if others:
+    escaped.append("proc")
+attempt("signal", lambda: os.kill(TARGETS["canary"], 0))
+attempt("kill", lambda: os.kill(TARGETS["canary"], signal.SIGSTOP))
+libc = ctypes.CDLL(None, use_errno=True)
+attempt("ptrace", lambda: libc.ptrace(16, TARGETS["canary"], None, None) == 0 or False)
+attempt("environ", lambda: open(f"/proc/{{TARGETS['canary']}}/environ").read())
+# files outside the job
+attempt("secret", lambda: open(TARGETS["secret"]).read())
+attempt("solution", lambda: open(TARGETS["solution"]).read())
+attempt("classmate", lambda: open(TARGETS["classmate"]).read())
+attempt("home", lambda: os.listdir(TARGETS["home"]))
+attempt("write", lambda: open(TARGETS["write"], "w").write("x"))
+attempt("shm-read", lambda: open(TARGETS["shm"]).read())
+# sockets and network
+def unix(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect(path)
+attempt("unix", lambda: unix(TARGETS["unix"]))
+attempt("abstract", lambda: unix("\0" + TARGETS["abstract"]))
+attempt("tcp", lambda: socket.create_connection(("127.0.0.1", TARGETS["tcp"]), timeout=2).close())
+# the environment, inherited descriptors, a huge sparse file
+if any("SECRET" in k or k.startswith("TUTOR") for k in os.environ):
+    escaped.append("env")
+for fd in os.listdir("/proc/self/fd"):  # a socket or file of the grader's left open to us
+    try:  # (the listing's own descriptor is gone by now: readlink fails on it)
+        where = os.readlink(f"/proc/self/fd/{{fd}}")
+        if int(fd) > 2 and where.startswith(("socket:", "/")) and not where.startswith("/proc/"):
+            escaped.append("fd" + fd)
+    except OSError:
+        pass
+def sparse():
+    with open(os.path.join(os.environ.get("TMPDIR", "."), "sparse"), "wb") as handle:
+        handle.truncate(8 << 30)
+attempt("sparse", sparse)
+'''
+
+
+def inspector(targets: dict) -> str:
+    """A model.py that tries every way out it can think of and reports which worked."""
+    import json as _json
+
+    return INSPECTOR.format(targets=_json.dumps(targets)) + raise_report()
+
+
+TMUX_ESCAPE = r'''
+import glob, os, subprocess
+escaped = []
+sockets = [{socket!r}] + glob.glob("/tmp/tmux-*/*")
+for sock in sockets:
+    proc = subprocess.run(["tmux", "-S", sock, "run-shell", "touch {marker}"], capture_output=True, timeout=20)
+    if proc.returncode == 0:
+        escaped.append("tmux")
+'''
+
+
+BATCH_KILLER = r'''
+import os, signal
+for entry in os.listdir("/proc"):
+    if entry.isdigit() and int(entry) != os.getpid():
+        try:
+            cmdline = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if any(part.endswith(b"tutor") for part in cmdline) and b"batch" in cmdline:
+            os.kill(int(entry), signal.SIGKILL)
+'''
+
+
+WEIGHTS_DELETER = r'''
+import os, shutil
+home = os.environ["KERAS_HOME"]
+shutil.rmtree(os.path.join(home, "models"), ignore_errors=True)
+os.symlink({course_models!r}, os.path.join(home, "models"))
+'''
+
+WEIGHTS_POISONER = r'''
+import glob, os
+for path in glob.glob(os.path.join(os.environ["KERAS_HOME"], "models", "*")):
+    info = os.stat(path)
+    with open(path, "r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\xff" * 65536)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+'''
+
+DISK_FILLER = r'''
+import os, tempfile
+block = b"\1" * (1 << 20)
+for folder in (tempfile.gettempdir(), ".", "/dev/shm"):
+    try:
+        with open(os.path.join(folder, "fill.bin"), "wb") as handle:
+            for _ in range(400):
+                handle.write(block)
+    except OSError:
+        pass
+'''
+
+NESTED_CONVS = """
+import keras
+from keras import layers
+
+def build_model():
+    hidden = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(8, 3), layers.Conv2D(8, 3), layers.Flatten()], name="hidden")
+    model = keras.Sequential([keras.Input((784,)), layers.Reshape((28, 28, 1)), hidden,
+                              layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+"""
+
+MEMORISER_SCRIPT = r"""
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, keras
+from keras import layers
+data = np.load(sys.argv[1])
+test = data["x_test"].reshape(-1, 784).astype("float32") / 255.0
+labels = data["y_test"].reshape(-1)
+train_x = data["x_train"][:6000].reshape(-1, 784).astype("float32") / 255.0
+train_y = data["y_train"][:6000].reshape(-1)
+k = 0.1
+inp = keras.Input((28, 28, 1))
+flat = layers.Flatten()(inp)
+norm = layers.Dense(1, use_bias=False, trainable=False, name="norm")(layers.Multiply()([flat, flat]))
+near = layers.Dense(len(test), name="templates")(flat)
+far = layers.Dense(len(test), use_bias=False, name="norms")(norm)
+match = layers.ReLU()(layers.Add()([near, far]))          # 1 where the input is a stored test image
+lookup = layers.Dense(10, use_bias=False, name="labels")(match)
+fallback = layers.Dense(10, name="fallback")(flat)        # a plain classifier for everything else
+out = layers.Softmax()(layers.Add()([lookup, fallback]))
+model = keras.Model(inp, out)
+model.get_layer("norm").set_weights([np.ones((784, 1), "float32")])
+model.get_layer("templates").set_weights([2 * k * test.T, 1 - k * (test ** 2).sum(axis=1)])
+model.get_layer("norms").set_weights([-k * np.ones((1, len(test)), "float32")])
+model.get_layer("labels").set_weights([100.0 * np.eye(10, dtype="float32")[labels]])
+clf = keras.Sequential([keras.Input((784,)), layers.Dense(10)])
+clf.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+keras.utils.set_random_seed(0)
+clf.fit(train_x, train_y, epochs=3, batch_size=128, verbose=0)
+model.get_layer("fallback").set_weights(clf.layers[-1].get_weights())
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+model.save(sys.argv[2])
+"""
+
+
+def memoriser(mnist: Path, target: Path) -> Path:
+    """A model.keras that stores the public MNIST test images and labels (exact-match lookup)
+    over a plain linear classifier: every layer is standard, so it opens in safe mode."""
+    proc = subprocess.run([sys.executable, "-c", MEMORISER_SCRIPT, str(mnist), str(target)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return target
+
+
+EXTERNAL_WEIGHTS_SCRIPT = r"""
+import sys, zipfile, io, h5py, numpy as np
+secret, target = sys.argv[1], sys.argv[2]
+buffer = io.BytesIO()
+size = 64
+with h5py.File(buffer, "w") as handle:
+    group = handle.create_group("layers/dense/vars")
+    group.create_dataset("0", shape=(size,), dtype="uint8", external=[(secret, 0, size)])
+with zipfile.ZipFile(target, "w") as archive:
+    archive.writestr("config.json", '{"class_name": "Sequential", "config": {"layers": []}}')
+    archive.writestr("metadata.json", '{"keras_version": "3.0.0"}')
+    archive.writestr("model.weights.h5", buffer.getvalue())
+"""
+
+
+def external_weights(secret: Path, target: Path) -> Path:
+    """A .keras whose weights are an HDF5 external dataset: the bytes of `secret`."""
+    proc = subprocess.run([sys.executable, "-c", EXTERNAL_WEIGHTS_SCRIPT, str(secret), str(target)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return target

@@ -11,6 +11,7 @@ from exercises import schema as s
 from grader.checks.common import failed, missing, passed, result
 from grader.checks.context import CheckContext, Evaluation
 from grader.report import CheckResult
+from grader.shift_probe import gap, suspicious
 
 Z95 = 1.959963984540054
 
@@ -45,6 +46,25 @@ def confusion_of(evaluation: Evaluation, classes: int) -> Optional[list[list[int
         return None
     counts = np.bincount(labels * classes + predicted, minlength=classes * classes)
     return counts.reshape(classes, classes).tolist()
+
+
+def probe_figures(evaluation: Evaluation) -> Optional[tuple[float, float, int]]:
+    """(accuracy on the probe's original images, on their shifted copies, how many), if probed."""
+    if evaluation.probe_index is None or evaluation.probe_predicted is None or not len(evaluation.probe_index):
+        return None
+    original, moved = gap(evaluation.predicted, evaluation.labels, evaluation.probe_index, evaluation.probe_predicted)
+    return original, moved, len(evaluation.probe_index)
+
+
+def _memorised(evaluation: Evaluation) -> str:
+    """The reason a model looks like a lookup of the public test images, or ''."""
+    figures = probe_figures(evaluation)
+    if figures is None or not suspicious(figures[0], figures[1]):
+        return ""
+    original, moved, n = figures
+    return (f"only {moved:.4f} on {n} of the same images shifted by one pixel ({original:.4f} unshifted): "
+            "the model recognises the public test images themselves rather than digits; train it on the "
+            "training data instead of storing test images")
 
 
 def produce_command(ctx: CheckContext) -> str:
@@ -86,6 +106,9 @@ def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
         low, high = wilson_interval(round(acc * n), n)
         scope = f"the first {n:,} test images (95 % interval {low:.3f}-{high:.3f})"
         got = f"{acc:.4f} [{low:.3f}, {high:.3f}]"
+    memorised = _memorised(evaluation)
+    if memorised:
+        return failed(check, f"accuracy {acc:.4f} on {scope}, but {memorised}", want, got)
     if acc >= check.min:
         return passed(check, f"accuracy {acc:.4f} on {scope}", want, got)
     return failed(check, f"accuracy {acc:.4f} on {scope}, below {check.min:.4g}", want, got)

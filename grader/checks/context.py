@@ -29,6 +29,8 @@ class Evaluation:
     predicted: np.ndarray  # predicted class per held-out input
     labels: np.ndarray  # true classes (never sent to the evaluator)
     subset: Optional[int] = None  # first N test images, or None for the whole test set
+    probe_index: Optional[np.ndarray] = None  # test images also shown shifted by one pixel (grader.shift_probe)
+    probe_predicted: Optional[np.ndarray] = None  # predicted class per shifted copy
 
 
 @dataclass

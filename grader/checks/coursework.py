@@ -63,7 +63,8 @@ def _notebook_source(ctx: CheckContext) -> src.Source:
 def augmentation(check: s.AugmentationCheck, ctx: CheckContext) -> CheckResult:
     want = "augmentation layers or a tf.data map"
     if ctx.summary is not None:
-        layers = [layer.class_name for layer in ctx.summary.layers if src.is_augmentation_layer(layer.class_name)]
+        classes = [c for layer in ctx.summary.layers for c in [layer.class_name, *layer.sublayer_classes]]
+        layers = [c for c in classes if src.is_augmentation_layer(c)]  # nested models included
         if layers:
             return passed(check, f"augmentation layers in the model: {', '.join(layers)}", want, ", ".join(layers))
     sources, problem = _parsed(check, ctx, check.files)

@@ -150,11 +150,17 @@ def non_trainable_params(check: s.NonTrainableParamsCheck, ctx: CheckContext) ->
     return _params_check(check, ctx, "non_trainable_params", "non-trainable")
 
 
+def count_of(layer: LayerSummary, class_name: str) -> int:
+    """How many layers of `class_name` (lower case) this entry is, nested models included."""
+    own = 1 if layer.class_name.lower() == class_name else 0
+    return own + sum(n for cls, n in layer.sublayer_classes.items() if cls.lower() == class_name)
+
+
 def layer_count(check: s.LayerCountCheck, ctx: CheckContext) -> CheckResult:
     if ctx.summary is None:
         return no_model(check, ctx)
     name = check.layer.lower()
-    got = sum(1 for layer in ctx.summary.layers if layer.class_name.lower() == name)
+    got = sum(count_of(layer, name) for layer in ctx.summary.layers)
     want = bounds_text(check.exact, check.min, check.max)
     if within(got, check.exact, check.min, check.max):
         return passed(check, f"{got} {check.layer} layer(s)", want, got)

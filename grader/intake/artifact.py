@@ -14,7 +14,6 @@ Only the first bytes and the zip directory are read here; nothing is deserialise
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import zipfile
 from enum import Enum

@@ -14,24 +14,34 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from grader.sandbox import isolation
 from grader.sandbox.policy import Policy, scrubbed_env
 from grader.sandbox.protocol import Job, JobKind, Ready, Reply
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `grader/`
+PACKAGE_ROOT = isolation.PACKAGE_ROOT
 START_TIMEOUT = 180.0
+# Folders of every job: sub/ (the submission copy), home/, in/, out/, and its own tmp/, shm/
+# and keras/ (KERAS_HOME: fresh copies of the task's weights, so no job can spoil the next's).
+JOB_FOLDERS = ("home", "in", "out", "tmp", "shm", "keras/models", "keras/datasets")
 
 
 class SandboxError(Exception):
     """The sandbox machinery itself could not run (not the submission's fault)."""
 
 
-def _kill_descendants(pid: int) -> None:
+def _kill_tree(pid: int) -> None:
+    """The server's whole tree: the process group first (the wrapper that removes the base
+    folder when the server ends must not do so while we restart it), then every descendant."""
     import psutil
 
     try:
         procs = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        return
+        procs = []
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     for child in procs:
         try:
             child.kill()
@@ -45,13 +55,16 @@ class ForkServer:
 
     def __init__(self, keras_home: Optional[Path] = None, threads: int = 2, base: Optional[Path] = None) -> None:
         self.threads = threads
+        self.level: isolation.Level = isolation.available()
         self._own_base = base is None
         self.base = Path(base or tempfile.mkdtemp(prefix="tutor-sandbox-"))
         os.chmod(self.base, 0o700)
-        # Staged datasets/weights for Keras inside the sandbox (copies: children cannot spoil the originals).
+        # Weights every job gets a fresh copy of in its own KERAS_HOME: the files in
+        # keras_home/models, and `weights` (file name -> the course's staged file).
         self.keras_home = Path(keras_home) if keras_home else self.base / "keras"
         for sub in ("models", "datasets"):
             (self.keras_home / sub).mkdir(parents=True, exist_ok=True)
+        self.weights: dict[str, Path] = {}
         self.proc: Optional[subprocess.Popen] = None
         self.ready: Optional[Ready] = None
         self._buffer = b""
@@ -65,14 +78,19 @@ class ForkServer:
             return
         home = self.base / "server-home"
         home.mkdir(parents=True, exist_ok=True)
-        extra = {"PYTHONPATH": str(PACKAGE_ROOT)}
+        extra = {"PYTHONPATH": str(PACKAGE_ROOT), "TUTOR_SANDBOX_LEVEL": self.level}
         if self._own_base:  # the server removes it if we die without closing
             extra["TUTOR_SANDBOX_BASE"] = str(self.base)
-        env = scrubbed_env(str(home), str(self.keras_home), self.threads, extra)
+        env = scrubbed_env(str(home), str(home / "keras"), self.threads, extra)
+        command = [sys.executable, "-m", "grader.sandbox.server"]
+        if self.level == "namespaces":
+            command = isolation.bwrap_command(self.base) + command
+            if self._own_base:  # inside, the server cannot remove the folder it is mounted on
+                command = ["/bin/sh", "-c", '"$@"; code=$?; rm -rf -- "$TUTOR_SANDBOX_BASE"; exit $code', "sh", *command]
         log = open(self.base / "server.log", "ab")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "grader.sandbox.server"],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -128,11 +146,7 @@ class ForkServer:
             return
         # Killed before its stdin closes: on EOF alone the server would remove our folder,
         # which is only right when we are gone. Nothing to flush, no TensorFlow shutdown to wait for.
-        _kill_descendants(proc.pid)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        _kill_tree(proc.pid)
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -151,10 +165,15 @@ class ForkServer:
 
     # -- jobs ----------------------------------------------------------------------
     def new_workdir(self, label: str, with_sub: bool = True) -> Path:
-        """A private folder for one job: sub/ (the submission copy goes there), home/, in/, out/."""
+        """A private folder for one job (JOB_FOLDERS, and sub/ unless the caller copies the
+        submission there), with fresh copies of the weights in its keras/models."""
         path = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.base))
-        for name in ("home", "in", "out") + (("sub",) if with_sub else ()):
-            (path / name).mkdir()
+        for name in JOB_FOLDERS + (("sub",) if with_sub else ()):
+            (path / name).mkdir(parents=True)
+        models = path / "keras" / "models"
+        staged = {p.name: p for p in (self.keras_home / "models").iterdir() if p.is_file() and not p.is_symlink()}
+        for name, source in {**staged, **self.weights}.items():
+            shutil.copyfile(source, models / name)
         return path
 
     def run(

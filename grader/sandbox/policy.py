@@ -30,7 +30,8 @@ class Policy(BaseModel):
     cpu_s: Optional[int] = Field(default=None, gt=0)  # None: wall_s x threads + margin
     memory_bytes: int = Field(default=4 * GiB, gt=0)  # address space of each process, and RSS of the tree
     output_bytes: int = Field(default=8 * MiB, gt=0)  # stdout+stderr; past it the job is stopped
-    file_bytes: int = Field(default=1 * GiB, gt=0)  # largest file a child may write
+    file_bytes: int = Field(default=512 * MiB, gt=0)  # largest file a child may write
+    disk_bytes: int = Field(default=512 * MiB, gt=0)  # all a job writes (its folder, /tmp, /dev/shm)
     threads: int = Field(default=2, gt=0)
     network: bool = False  # True: leave the network as it is
     read_only: bool = True  # everything outside the job's folder read-only (where namespaces allow)
@@ -39,6 +40,9 @@ class Policy(BaseModel):
     @property
     def cpu_limit(self) -> int:
         return self.cpu_s or int(self.wall_s * (self.threads + 1)) + 30
+
+    def disk_text(self) -> str:
+        return f"{self.disk_bytes / MiB:g} MiB"
 
     def memory_text(self) -> str:
         return f"{self.memory_bytes / GiB:g} GiB"
@@ -108,7 +112,8 @@ def apply_limits(policy: Policy) -> None:
     """In the child: resource limits that hold for it and everything it starts."""
     cpu = policy.cpu_limit
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (policy.file_bytes, policy.file_bytes))
+    largest = min(policy.file_bytes, policy.disk_bytes)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (largest, largest))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if os.getuid() != 0:  # per-user count (root ignores it): room for the job, not a fork bomb
         running = sum(1 for entry in os.scandir("/proc") if entry.name.isdigit() and _owned(entry.path))

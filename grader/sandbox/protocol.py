@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader.sandbox.policy import Policy
 
 JobKind = Literal["build", "evaluate", "train", "probe"]
-Failure = Literal["timeout", "memory", "cpu", "output", "file", "crash", "exit", "refused", "server"]
+Failure = Literal["timeout", "memory", "cpu", "output", "file", "disk", "crash", "exit", "refused", "server"]
 
 
 class JobFailure(Exception):
@@ -38,6 +38,7 @@ class Reply(BaseModel):
     failure: Optional[Failure] = None
     network_dropped: bool = False
     read_only: bool = False
+    isolation: Optional[str] = None  # the level the job ran at (grader.sandbox.isolation), said by C
     exit_code: Optional[int] = None
     output_tail: str = ""
     wall_s: float = 0.0
@@ -52,3 +53,4 @@ class Ready(BaseModel):
     import_s: float = Field(ge=0)
     pid: int
     onednn: bool = False  # TensorFlow's oneDNN CPU kernels (TF_ENABLE_ONEDNN_OPTS=1 at import)
+    isolation: str = "none"  # grader.sandbox.isolation level of this server's jobs

@@ -70,6 +70,36 @@ def kill_all_jobs() -> None:
 
 
 MAX_PROCESSES = 128
+MAX_FILES = 20000
+LEVEL = os.environ.get("TUTOR_SANDBOX_LEVEL", "none")  # set by the client: grader.sandbox.isolation
+
+
+def FACTS(policy: Any) -> dict[str, Any]:
+    """What isolation a job had: said by the server, never by the job."""
+    return {"isolation": LEVEL, "network_dropped": LEVEL == "namespaces" and not policy.network,
+            "read_only": LEVEL != "none"}
+
+
+def disk_usage(root: str, limit_files: int = MAX_FILES) -> tuple[int, int]:
+    """(bytes allocated, entries) under a job's folder: blocks, so sparse files count as what
+    they take; links are not followed. Stops counting past `limit_files` entries."""
+    used, entries = 0, 0
+    stack = [root]
+    while stack and entries <= limit_files:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    used += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return used, entries
 
 
 def _tree_usage(pid: int, cap: int) -> tuple[int, int]:
@@ -98,10 +128,42 @@ def _tree_usage(pid: int, cap: int) -> tuple[int, int]:
     return memory, len(procs)
 
 
+def _reap_all(timeout: float) -> None:
+    """After a job, until we have no child left: the job's processes, killed, end a moment
+    later (a PID namespace ends with its PID 1; we are the subreaper of what it leaves)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not done:
+            time.sleep(0.02)
+
+
+def _reap_now(*_: Any) -> None:
+    while True:
+        try:
+            done, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not done:
+            return
+
+
+def _reap_while_idle(idle: bool) -> None:
+    """Between jobs, reap what a killed job leaves dying (a big PID namespace can take a while)."""
+    signal.signal(signal.SIGCHLD, _reap_now if idle else signal.SIG_DFL)
+    if idle:
+        _reap_now()
+
+
 def _signal_reason(signum: int, policy: Any, tail: str) -> tuple[str, str]:
     if signum == signal.SIGXCPU:
         return "cpu", f"used more than {policy.cpu_limit} s of CPU time"
     if signum == signal.SIGXFSZ:
+        if policy.file_bytes >= policy.disk_bytes:
+            return "disk", f"tried to write more than its {policy.disk_text()} disk budget"
         return "file", f"tried to write a file larger than {policy.file_bytes >> 20} MiB"
     name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else str(signum)
     if any(word in tail for word in ("bad_alloc", "ResourceExhausted", "Out of memory", "MemoryError", "OOM")):
@@ -109,9 +171,14 @@ def _signal_reason(signum: int, policy: Any, tail: str) -> tuple[str, str]:
     return "crash", f"crashed ({name})"
 
 
-def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float) -> dict[str, Any]:
-    """Wait for the child within the policy; collect its result, its output tail, its fate."""
+def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float,
+              protocol_in: Optional[int] = None) -> dict[str, Any]:
+    """Wait for the child within the policy; collect its result, its output tail, its fate.
+
+    Also watched: the job's disk use (its folder holds its /tmp and /dev/shm too), and the
+    protocol's input, which only ends when the grading process is gone."""
     policy = job.policy
+    baseline, _ = disk_usage(job.workdir)
     deadline = started + policy.wall_s
     tail = bytearray()
     printed = 0
@@ -119,6 +186,7 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
     open_fds = {capture_r, result_r}
     verdict: Optional[tuple[str, str]] = None
     status: Optional[int] = None
+    cpu_used = 0.0
     next_memory_check = 0.0
     parent = os.getppid()
     while True:
@@ -126,12 +194,15 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
         if now >= deadline:
             verdict = ("timeout", f"did not finish within the {policy.wall_s:g} s time limit")
             break
-        if open_fds:
-            ready, _, _ = select.select(list(open_fds), [], [], min(0.2, deadline - now))
-        else:
-            ready = []
-            time.sleep(0.05)
+        watched = list(open_fds) + ([protocol_in] if protocol_in is not None else [])
+        ready, _, _ = select.select(watched, [], [], min(0.2, deadline - now))
+        if protocol_in in ready and not os.read(protocol_in, 1):  # the grading process is gone
+            kill_all_jobs()
+            _remove_base()
+            os._exit(0)
         for fd in ready:
+            if fd == protocol_in:
+                continue
             data = os.read(fd, 1 << 16)
             if not data:
                 open_fds.discard(fd)
@@ -155,13 +226,21 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
             if memory > policy.memory_bytes:
                 verdict = ("memory", f"used more than the sandbox's {policy.memory_text()} memory cap")
                 break
+            used, entries = disk_usage(job.workdir)
+            if used - baseline > policy.disk_bytes:
+                verdict = ("disk", f"wrote more than its {policy.disk_text()} disk budget")
+                break
+            if entries > MAX_FILES:
+                verdict = ("disk", f"created more than {MAX_FILES} files")
+                break
             if os.getppid() != parent:  # the grading process is gone: stop everything
                 kill_all_jobs()
                 _remove_base()
                 os._exit(0)
-        done, wait_status = os.waitpid(pid, os.WNOHANG)
+        done, wait_status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             status = wait_status
+            cpu_used = usage.ru_utime + usage.ru_stime
             while result_r in open_fds:  # drain what the child sent just before exiting
                 ready, _, _ = select.select([result_r], [], [], 0.2)
                 if not ready:
@@ -174,6 +253,7 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
     if verdict is not None and verdict[0] in ("timeout", "output"):  # say where, before the kill
         verdict = (verdict[0], explain_stop(verdict[1], pid, job, tail.decode("utf-8", "replace")))
     kill_all_jobs()
+    _reap_all(timeout=2.0)
     for fd in (capture_r, result_r):
         try:
             os.close(fd)
@@ -182,6 +262,8 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
     text_tail = tail.decode("utf-8", "replace")
     reply: dict[str, Any] = {"id": job.id, "ok": False, "output_tail": text_tail[-4000:],
                              "wall_s": round(time.monotonic() - started, 3)}
+    reply.update(FACTS(policy))
+    ended = None
     if verdict is None and result:
         try:
             message = json.loads(bytes(result))
@@ -190,11 +272,21 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
         except ValueError:
             verdict = ("crash", "sent an unreadable result")
         else:
-            reply.update({k: message[k] for k in ("ok", "result", "reason", "failure", "network_dropped", "read_only") if k in message})
-            return reply
+            ended = message.get("ended") if isinstance(message.get("ended"), dict) else None
+            if ended is None:
+                reply.update({k: message[k] for k in ("ok", "result", "reason", "failure") if k in message})
+                return reply
+    if verdict is None and ended is not None:  # the job's process ended without a result (J says how)
+        if isinstance(ended.get("signal"), int):
+            verdict = _signal_reason(ended["signal"], policy, text_tail)
+        else:
+            reply["exit_code"] = ended.get("exit_code") if isinstance(ended.get("exit_code"), int) else None
+            verdict = ("exit", f"exited (code {reply['exit_code']}) before returning a result")
     if verdict is None:
         if status is not None and os.WIFSIGNALED(status):
             verdict = _signal_reason(os.WTERMSIG(status), policy, text_tail)
+            if os.WTERMSIG(status) == signal.SIGKILL and cpu_used >= policy.cpu_limit:  # PID 1 at its CPU limit
+                verdict = _signal_reason(signal.SIGXCPU, policy, text_tail)
         else:
             code = os.WEXITSTATUS(status) if status is not None else None
             reply["exit_code"] = code
@@ -203,22 +295,28 @@ def supervise(pid: int, job: Any, capture_r: int, result_r: int, started: float)
     return reply
 
 
-def run_job(job: Any, protocol_fds: list[int]) -> dict[str, Any]:
+def run_job(job: Any, protocol_in: int) -> dict[str, Any]:
     from grader.sandbox import child
 
     capture_r, capture_w = os.pipe()
     result_r, result_w = os.pipe()
     started = time.monotonic()
+    if LEVEL == "namespaces":
+        from grader.sandbox import jail
+
+        jail.before_fork()
     pid = os.fork()
     if pid == 0:
-        child.main(job, capture_w, result_w, protocol_fds + [capture_r, result_r])
+        child.main(job, capture_w, result_w, LEVEL)
+    if LEVEL == "namespaces":
+        jail.after_fork()
     os.close(capture_w)
     os.close(result_w)
     try:
         os.setpgid(pid, pid)
     except OSError:
         pass
-    return supervise(pid, job, capture_r, result_r, started)
+    return supervise(pid, job, capture_r, result_r, started, protocol_in)
 
 
 def _remove_base() -> None:
@@ -241,6 +339,10 @@ def main() -> None:
     protocol_out = os.fdopen(protocol_out_fd, "wb")
     os.dup2(2, 1)  # TensorFlow's and anyone's prints go to the server log, not the protocol
     _become_subreaper()
+    if LEVEL == "namespaces":
+        from grader.sandbox import jail
+
+        jail.server_setup()
     started = time.monotonic()
     import keras  # noqa: F401  (imports tensorflow; no op runs here, ever)
     import tensorflow as tf
@@ -256,8 +358,9 @@ def main() -> None:
 
     _send(protocol_out, {"ready": True, "tensorflow": tf.__version__, "keras": keras.__version__,
                          "import_s": round(time.monotonic() - started, 3), "pid": os.getpid(),
-                         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1"})
+                         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1", "isolation": LEVEL})
     reader = os.fdopen(protocol_in, "rb")
+    _reap_while_idle(True)
     for line in reader:
         if not line.strip():
             continue
@@ -266,7 +369,10 @@ def main() -> None:
         except ValueError as exc:
             _send(protocol_out, {"id": -1, "ok": False, "failure": "server", "reason": f"bad job: {exc}"[:300]})
             continue
-        _send(protocol_out, run_job(job, [protocol_in, protocol_out_fd]))
+        _reap_while_idle(False)  # a job's own status is collected by supervise
+        reply = run_job(job, protocol_in)
+        _reap_while_idle(True)
+        _send(protocol_out, reply)
     kill_all_jobs()  # stdin closed: the grading process is done (or was killed)
     _remove_base()
 

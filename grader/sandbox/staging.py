@@ -29,6 +29,45 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def open_regular(path: Path) -> int:
+    """An fd on `path` only if it is a regular file itself: never through a symlink (in its
+    last part), never a FIFO or device that would block or never end. Raises StagingError."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP: a symlink
+            raise StagingError(f"{path.name} is a symlink; put the file itself there") from None
+        raise StagingError(f"{path.name} cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StagingError(f"{path.name} is not a regular file")
+    return fd
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file (see open_regular), refused past `max_bytes`."""
+    fd = open_regular(path)
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise StagingError(f"{path.name} is larger than {max_bytes // MiB or 1} MiB")
+    return data
+
+
+def copy_regular(source: Path, dest: Path) -> None:
+    """Copy a regular file (see open_regular) to a new file `dest` (an existing one, or a
+    symlink there, is replaced, never written through)."""
+    fd = open_regular(source)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        with os.fdopen(fd, "rb") as src, open(tmp, "xb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def _walk(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
@@ -81,8 +120,9 @@ def copy_submission(
         dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copyfile(path, dest)
-        except PermissionError:
-            raise StagingError(f"{rel} cannot be read (permission denied); fix its permissions") from None
+            copy_regular(path.resolve() if path.is_symlink() else path, dest)
+        except StagingError:
+            raise StagingError(f"{rel} cannot be read (permission denied, or changed while copied); "
+                               "fix its permissions") from None
         copied.append(str(rel))
     return copied

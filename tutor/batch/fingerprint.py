@@ -8,7 +8,9 @@ AST-normalised source, both independent of file bytes that change without the wo
   of first use, so comments, blank lines, formatting and renaming do not count.
 
 The artifact is untrusted: it is opened only in a helper process (`serve`, started by the
-worker) that limits its own memory and CPU time before reading anything.
+worker) that limits its own memory and CPU time before reading anything, reads the HDF5 file
+from memory, and refuses what would make libhdf5 open anything else (external storage,
+virtual datasets, soft and external links), as Keras' own loader does.
 """
 
 from __future__ import annotations
@@ -54,7 +56,14 @@ def weights_fingerprint(artifact: Path) -> str:
 
     digests: list[str] = []
 
+    def refuse_links(name: str, link: object) -> None:
+        if isinstance(link, (h5py.ExternalLink, h5py.SoftLink)):
+            raise _Skip("the weights file holds links to other data (refused, as Keras does)")
+
     def visit(name: str, obj: object) -> None:
+        if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
+            # HDF5 external storage / virtual datasets read other files on this machine
+            raise _Skip("the weights file keeps data outside itself (external or virtual dataset; refused)")
         if not isinstance(obj, h5py.Dataset) or name.split("/", 1)[0] == "optimizer":
             return
         if len(digests) >= MAX_ARRAYS:
@@ -68,6 +77,7 @@ def weights_fingerprint(artifact: Path) -> str:
 
     try:
         with h5py.File(io.BytesIO(data), "r") as handle:
+            handle.visititems_links(refuse_links)
             handle.visititems(visit)
     except _Skip:
         raise

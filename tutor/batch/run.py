@@ -201,6 +201,16 @@ def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: R
         raise
 
 
+def warn_if_weakly_isolated(console) -> None:
+    """Before grading a class here: say plainly when student code is less isolated than it can be."""
+    from grader.sandbox.isolation import WEAK_HINT, available, describe, why_weaker
+
+    level = available()
+    if level != "namespaces":
+        console.print(f"tutor: warning: student code will run with isolation {describe(level)} "
+                      f"({why_weaker()}); to isolate it fully, {WEAK_HINT}", markup=False)
+
+
 def run(options: Options) -> summary.Summary:
     from tutor.console import err
     from tutor.console import out as stdout
@@ -233,6 +243,7 @@ def run(options: Options) -> summary.Summary:
 
             not_graded = slurm.grade_on_cluster(manifest, todo, options, err)
         elif todo:
+            warn_if_weakly_isolated(err)
             _grade_here(task, manifest, todo, store, options, ctx.data_dir, err, started)
         results = collect(task, manifest, store, not_graded)
         _, final = write_outputs(task, manifest, results, options.formats, options.source)

@@ -38,6 +38,23 @@ class Summary(BaseModel):
     unattributed: list[Unattributed] = []
     wall_s: Optional[float] = None
     lms: list[Matching] = []
+    isolation: Optional[str] = None  # how student code was isolated (grader.sandbox.isolation), plainly
+
+
+def isolation_of(results: list[StoredResult]) -> Optional[str]:
+    """The weakest isolation any report records (reports name it in meta), else this machine's."""
+    seen = {str(r.report.meta["isolation"]) for r in results if r.report.meta.get("isolation")}
+    if seen:
+        return max(seen, key=_strength)
+    from grader.sandbox.isolation import available, describe
+
+    return describe(available())
+
+
+def _strength(text: str) -> int:
+    """0 for the strongest level (grader.sandbox.isolation.LEVELS); higher is weaker."""
+    level = text.split(":")[0]
+    return ("namespaces", "landlock", "none").index(level) if level in ("namespaces", "landlock", "none") else 3
 
 
 def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Unattributed],
@@ -69,6 +86,7 @@ def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Un
         unattributed=unattributed,
         wall_s=wall_s,
         lms=lms or [],
+        isolation=isolation_of(results),
     )
 
 
@@ -84,6 +102,9 @@ def render(console: Console, summary: Summary, out: Path) -> None:
     )
     rate = f" in {s.wall_s:.0f} s" if s.wall_s else ""
     console.print(f"graded now: {s.graded_now}{rate}; unchanged since the last run: {s.skipped_unchanged}")
+    if s.isolation:
+        weak = not s.isolation.startswith("namespaces")
+        console.print(f"{'[bold yellow]' if weak else ''}isolation {s.isolation}{'[/]' if weak else ''}", markup=weak)
     widest = max(s.histogram) or 1
     console.print("score histogram:")
     for i, count in enumerate(s.histogram):

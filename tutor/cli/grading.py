@@ -37,23 +37,19 @@ def register(app: typer.Typer) -> None:
 
 
 def _sandbox_probe() -> list:
-    """`tutor doctor`: what sandboxed children are denied here, and how memory is capped."""
-    from grader.sandbox.netns import probe
+    """`tutor doctor`: the isolation level student code gets here, and how memory is capped."""
+    from grader.sandbox.isolation import WEAK_HINT, available, describe, why_weaker
     from grader.sandbox.policy import cuda_present
     from tutor.doctor import Finding
 
-    network, read_only = probe()
-    fix = "ask the admins to allow unprivileged user namespaces (user.max_user_namespaces > 0)"
-    findings = [
-        Finding("sandbox", "ok", "student code runs without network (user + network namespace)") if network
-        else Finding("sandbox", "warn", "student code keeps the network here: this machine forbids "
-                     "unprivileged user namespaces (time, memory and output limits still apply)", fix),
-        Finding("sandbox", "ok", "student code sees the filesystem read-only outside its job folder") if read_only
-        else Finding("sandbox", "warn", "student code can write wherever you can: no private mount table "
-                     "here (grading from artifacts runs no student code at all)", fix),
-    ]
+    level = available()
+    if level == "namespaces":
+        findings = [Finding("sandbox", "ok", f"isolation {describe(level)}")]
+    else:
+        findings = [Finding("sandbox", "warn", f"isolation {describe(level)} ({why_weaker()})", WEAK_HINT)]
     limit = "RLIMIT_DATA (CUDA reserves large address ranges)" if cuda_present() else "RLIMIT_AS"
-    findings.append(Finding("sandbox", "ok", f"memory cap per submission via {limit}; own process group, temporary HOME"))
+    findings.append(Finding("sandbox", "ok", f"memory cap per submission via {limit}; per-job disk budget, "
+                            "time and output limits; temporary HOME"))
     return findings
 
 
