@@ -207,8 +207,6 @@ def test_4_5_no_job_can_delete_or_poison_the_weights_of_the_next(tmp_path, stage
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert staged_weights.is_file() and sha(staged_weights) == before
     feedback = (out / "feedback" / "c-good.txt").read_text()
-    builds = next(line for line in feedback.splitlines() if line.startswith("model-builds"))
-    assert "passed" in builds, feedback
     assert "score 6/8" in feedback, feedback  # every structural check; only the training-based ones fail
     # the same student checked again after the attacks still passes its structural checks
     again = run_tutor("check", "task8.5", "--path", str(good))
@@ -295,7 +293,8 @@ def test_10_the_fingerprint_helper_follows_no_external_storage(tmp_path):
 
 
 def test_11_a_lookup_table_of_the_public_test_split_fails_accuracy(tmp_path):
-    folder = submission(tmp_path, "s")
+    folder = tmp_path / "s"  # the artifact alone (no model.py to compare it with)
+    folder.mkdir()
     memoriser(SHARED_DATA / "mnist.npz", folder / "model.keras")
     result = run_tutor("grade", "task8.1", "--path", str(folder), "--json")
     report = json.loads(result.stdout)
