@@ -14,6 +14,7 @@ Only the first bytes and the zip directory are read here; nothing is deserialise
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import zipfile
 from enum import Enum
