@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -23,8 +22,17 @@ import pytest
 
 from tests.conftest import IN_CI, REPO, SHARED_DATA, require_tool, run_tutor
 from tests.hostile_support import (
-    BATCH_KILLER, DISK_FILLER, NESTED_CONVS, TMUX_ESCAPE, WEIGHTS_DELETER, WEIGHTS_POISONER,
-    external_weights, inspector, memoriser, raise_report, submission,
+    BATCH_KILLER,
+    DISK_FILLER,
+    NESTED_CONVS,
+    TMUX_ESCAPE,
+    WEIGHTS_DELETER,
+    WEIGHTS_POISONER,
+    external_weights,
+    inspector,
+    memoriser,
+    raise_report,
+    submission,
 )
 
 SOLUTION_85 = REPO / "solutions" / "task8.5"

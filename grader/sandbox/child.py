@@ -80,9 +80,10 @@ def run_job(job: Job, workdir: Path, job_w: int, level: str) -> None:
         for name in [k for k in os.environ if k.startswith("TUTOR_")]:
             del os.environ[name]
         if level == "landlock":
+            from grader.sandbox.isolation import readable_paths
             from grader.sandbox.landlock import restrict
 
-            restrict(workdir)
+            restrict(workdir, readable_paths())
         apply_limits(job.policy)
         if os.getpid() == 1:  # PID 1 ignores SIGXCPU: let the kernel's SIGKILL end it at the limit
             import resource

@@ -55,10 +55,9 @@ def abi_version() -> int:
     return max(int(version), 0)
 
 
-def restrict(workdir: Path) -> None:
-    """In the job's process, before any job code: the Landlock domain described above."""
-    from grader.sandbox.isolation import readable_paths
-
+def restrict(workdir: Path, readable: list[str]) -> None:
+    """In the job's process, before any job code: the Landlock domain described above
+    (`readable`: what the job may read besides `workdir`, isolation.readable_paths())."""
     abi = abi_version()
     if abi < 6:
         raise OSError("Landlock ABI 6 is not available")
@@ -69,7 +68,7 @@ def restrict(workdir: Path) -> None:
     ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    rules = [(path, READ) for path in readable_paths()]
+    rules = [(path, READ) for path in readable]
     rules += [("/proc", READ_FILE | READ_DIR), (str(workdir), fs_all)]
     rules += [(f"/dev/{name}", READ_FILE | WRITE_FILE) for name in DEVICES]
     try:
