@@ -127,3 +127,21 @@ def test_virtual_dataset_reading_another_file_is_refused(keras2, tmp_path):
         handle.create_virtual_dataset(kernels[0], layout)
     reason = grade(folder)
     assert "refers to data outside itself" in reason and "a virtual dataset read from" in reason, reason
+
+
+def test_a_fifo_in_one_submission_does_not_stall_the_batch(tmp_path):
+    # Before: `tutor batch` hashed every file of every submission with a blocking open(), so one
+    # student's FIFO (any name) stalled the whole class's grading forever.
+    subs = tmp_path / "subs"
+    (subs / "alice").mkdir(parents=True)
+    os.mkfifo(subs / "alice" / "model.keras")
+    os.mkfifo(subs / "alice" / "notes.txt")
+    (subs / "bob").mkdir()
+    cd_bomb(subs / "bob" / "model.keras", 200_000)
+    out = tmp_path / "out"
+    done = run_tutor("batch", str(subs), "--task", "task8.1", "-o", str(out), "-j", "1", timeout=600)
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr[-2000:]
+    book = (out / "gradebook.csv").read_text()
+    assert "alice" in book and "bob" in book, book
+    feedback = (out / "feedback" / "alice.txt").read_text()
+    assert "model.keras is not a regular file" in feedback, feedback

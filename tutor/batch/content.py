@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from exercises import Task
+from grader.intake.artifact import open_regular
 
 IGNORED = {"__pycache__", ".DS_Store", ".ipynb_checkpoints", ".git"}
 # Bump when batch results must be recomputed even for unchanged submissions.
@@ -41,8 +42,8 @@ def folder_hash(folder: Path) -> str:
 
 
 def _file(digest: "hashlib._Hash", path: Path) -> None:
-    try:
-        with open(path, "rb") as handle:
+    try:  # a regular file only: a FIFO left in one submission must not hang the whole batch
+        with open_regular(path) as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
