@@ -132,7 +132,8 @@ if any("SECRET" in k or k.startswith("TUTOR") for k in os.environ):
 for fd in os.listdir("/proc/self/fd"):  # a socket or file of the grader's left open to us
     try:  # (the listing's own descriptor is gone by now: readlink fails on it)
         where = os.readlink(f"/proc/self/fd/{{fd}}")
-        if int(fd) > 2 and where.startswith(("socket:", "/")) and not where.startswith(("/proc/", "/job/")):
+        own = os.path.dirname(os.getcwd()) + "/"  # the job's own folder (cwd is its sub/)
+        if int(fd) > 2 and where.startswith(("socket:", "/")) and not where.startswith(("/proc/", own)):
             escaped.append("fd" + fd)
     except OSError:
         pass
