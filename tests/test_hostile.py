@@ -151,7 +151,11 @@ def test_lambda_artifact_is_refused(grader, task, tmp_path, artifacts):
     report = grader.grade(task, folder)
     one_line(report, 1, "Lambda layer", "safe mode")
     assert report.accuracy is None
-    assert {c.id: c.status for c in report.checks}["accuracy"] == "failed"
+    assert report.status == "failed"
+    accuracy = {c.id: c for c in report.checks}["accuracy"]
+    # One root cause per report (#19): the accuracy row says it was not checked, earns nothing.
+    assert accuracy.status == "skipped" and "not checked" in accuracy.message
+    assert accuracy.points == 0
 
 
 def test_unregistered_custom_layer_is_refused(grader, task, tmp_path, artifacts):
