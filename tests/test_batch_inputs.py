@@ -182,3 +182,28 @@ def test_slurm_without_slurm_says_so(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "no `sbatch`" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 3
+
+
+def test_a_folder_named_by_login_gets_the_full_name_from_the_user_database(tmp_path):
+    """The gradebook's `name` column for a class collected on the cluster (one folder per login)."""
+    import os
+    import subprocess
+
+    from tests.conftest import IN_CI
+
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("needs root to create a user (CI runs as root)")
+        pytest.skip("needs root to create a user")
+    login = "tutorada"
+    subprocess.run(["userdel", login], capture_output=True)
+    subprocess.run(["useradd", "--no-create-home", "-c", "Ada Lovelace,,,", login], check=True)
+    try:
+        src = tmp_path / "in"
+        for folder in (login, "not-a-login-9z"):
+            (src / folder).mkdir(parents=True)
+            (src / folder / "model.py").write_text("x = 1\n")
+        subs, _ = discover(src, tmp_path / "staged")
+        assert {s.student: s.name for s in subs} == {login: "Ada Lovelace", "not-a-login-9z": ""}
+    finally:
+        subprocess.run(["userdel", login], capture_output=True)

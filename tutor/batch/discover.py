@@ -9,6 +9,7 @@ where they are. Anything that cannot be tied to a student is listed with its rea
 
 from __future__ import annotations
 
+import pwd
 import re
 import shutil
 import tempfile
@@ -117,7 +118,7 @@ def _folder(entry: Path, staging: Path, expected: list[str], max_bytes: int, fou
         found.unattributed.append(Unattributed(path=str(entry), reason=parsed.reason))
         return
     sid = student_id(parsed.student if parsed else entry.name)
-    name = parsed.name if parsed else ""
+    name = parsed.name if parsed else account_name(entry.name)
     inner = [p for p in entry.iterdir() if p.name not in JUNK_PARTS and not p.name.startswith(".")]
     if len(inner) == 1 and inner[0].suffix.lower() == ".zip" and inner[0].is_file():
         # A Moodle folder (or a student folder) holding only the zip the student uploaded.
@@ -125,6 +126,17 @@ def _folder(entry: Path, staging: Path, expected: list[str], max_bytes: int, fou
         return
     found.add(Submission(student=sid, name=name, path=entry, origin=str(entry),
                          lms=parsed.lms if parsed else ""), entry)
+
+
+def account_name(login: str) -> str:
+    """The full name the login node's user database gives a student folder named by login (as
+    `tutor collect` names them), for the gradebook's `name` column; "" for any other folder."""
+    try:
+        gecos = pwd.getpwnam(login).pw_gecos
+    except (KeyError, ValueError):
+        return ""
+    full = gecos.split(",")[0].strip()
+    return "" if full == login else full
 
 
 def _zip(entry: Path, staging: Path, expected: list[str], max_bytes: int, found: _Found) -> None:
