@@ -31,7 +31,9 @@ def prefix():
     if reuse and not os.environ.get("CI"):
         yield Path(reuse)
         return
-    target = Path(tempfile.mkdtemp(prefix="tutor-class-", dir="/tmp"))
+    # Not under /tmp: every sandboxed job gets a /tmp of its own, which would hide the install
+    # from it (a class prefix lives in /opt, /usr/local or the cluster's software tree).
+    target = Path(tempfile.mkdtemp(prefix="tutor-class-", dir="/var/tmp"))
     os.chmod(target, 0o755)
     try:
         done = subprocess.run(["make", "-C", str(REPO), "class-install", f"CLASS_PREFIX={target}"],

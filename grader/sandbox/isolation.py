@@ -79,7 +79,7 @@ def python_paths() -> list[str]:
         if not entry:
             continue
         path = Path(entry).resolve()
-        if not path.is_dir() or path == Path("/") or str(path).startswith("/usr/"):
+        if not path.is_dir() or path in (Path("/"), Path("/tmp")) or str(path).startswith("/usr/"):
             continue
         if source_tree and (path == PACKAGE_ROOT or path in PACKAGE_ROOT.parents):
             continue
@@ -103,13 +103,18 @@ def readable_paths() -> list[str]:
 def bwrap_command(base: Path) -> list[str]:
     """bubblewrap around the fork server: a private root with only what grading needs, its own
     user and PID namespaces, and CAP_SYS_ADMIN inside them only (to give every job namespaces
-    of its own: `grader.sandbox.jail`). The network stays: each job drops its own."""
+    of its own: `grader.sandbox.jail`). The network stays: each job drops its own.
+
+    The server is uid 0 of its namespace for every user, as it is for root: a non-root uid
+    loses the added capabilities at exec (setns then fails), and mapping the job's own user
+    namespace onto that uid 0 needs CAP_SETFCAP where it is made (Linux >= 5.12)."""
     bwrap = shutil.which("bwrap") or "bwrap"
     return [
-        bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-        "--cap-add", "CAP_SYS_ADMIN", "--die-with-parent",
-        *_system_args(), *[arg for path in python_paths() for arg in ("--ro-bind", path, path)],
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        bwrap, "--unshare-user", "--uid", "0", "--gid", "0", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+        "--unshare-cgroup-try", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP", "--die-with-parent",
+        # /tmp first: an install that lives under /tmp (a class prefix, a test venv) is bound over it.
+        *_system_args(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        *[arg for path in python_paths() for arg in ("--ro-bind", path, path)],
         "--bind", str(base), str(base), "--dir", "/job", "--remount-ro", "/", "--chdir", str(base),
     ]
 
