@@ -52,7 +52,9 @@ def where_it_was(pid: int, workdir: Path, wait_s: float = 1.0) -> Optional[str]:
                 text = handle.read(16384).decode("utf-8", "replace")
             break
         time.sleep(0.05)
-    return student_frame(text, Path(workdir) / "sub")
+    from grader.sandbox.jail import JOB_ROOT  # at level `namespaces` the job sees its folder there
+
+    return student_frame(text, Path(workdir) / "sub") or student_frame(text, JOB_ROOT / "sub")
 
 
 def student_frame(dump: str, submission: Path) -> Optional[str]:
