@@ -87,14 +87,6 @@ def sniff_format(path: Path) -> ArtifactFormat:
     return ArtifactFormat.unknown
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
 class Artifact(BaseModel):
     """One trained artifact found in a submission folder (or written by `tutor train`)."""
 
@@ -128,7 +120,7 @@ class Artifact(BaseModel):
                     f"as one file with model.save('model.keras') (or model.save('model.h5') on Keras 2)")
         if not self.path.is_file():
             return f"{name} is not a regular file"
-        if not _inside(self.path.resolve(), root.resolve()):
+        if not self.path.resolve().is_relative_to(root.resolve()):
             return f"{name} is outside the submission folder"
         if self.size == 0:
             return f"{name} is empty (0 bytes): train again to write it"

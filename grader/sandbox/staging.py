@@ -21,14 +21,6 @@ class StagingError(Exception):
     """A submission or artifact that cannot be used; the message is the one-line reason."""
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
 def open_regular(path: Path) -> int:
     """An fd on `path` only if it is a regular file itself: never through a symlink (in its
     last part), never a FIFO or device that would block or never end. Raises StagingError."""
@@ -98,7 +90,7 @@ def copy_submission(
             continue
         if path.is_symlink():
             real = path.resolve()
-            if not _inside(real, root):
+            if not real.is_relative_to(root):
                 raise StagingError(
                     f"{rel} is a symlink to {os.readlink(path)}, outside the submission folder; "
                     "replace it with the file itself"
