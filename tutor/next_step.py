@@ -83,7 +83,7 @@ def _points(points: float, of: float) -> str:
     return f"{points:g} of {of:g} points"
 
 
-def _first_problem(report: "Report") -> Optional["CheckResult"]:
+def first_problem(report: "Report") -> Optional["CheckResult"]:
     failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
     return failing[0] if failing else None
 
@@ -95,7 +95,7 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
         return Verdict("could not grade", f"fix that, then `tutor {mode} {tid}`")
     total = sum(c.max_points for c in report.checks if c.status != "manual")
     skipped = [c for c in report.checks if c.status == "skipped" and not c.message.startswith("not checked")]
-    problem = _first_problem(report)
+    problem = first_problem(report)
     if mode == "check":
         if problem is not None:
             what = check_label(problem, task.spec)

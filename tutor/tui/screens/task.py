@@ -351,11 +351,13 @@ class TaskScreen(Screen):
         self.app.notify(reason, title=f"tutor {mode} {self.exercise.id}", severity="error")
 
     def _announce(self, mode: str, report: Report, result: CliResult) -> None:
-        from tutor.next_step import verdict
+        from tutor.next_step import first_problem, verdict
 
         title = f"tutor {mode} {self.exercise.id}"
         words = verdict(report, "check" if mode == "check" else "grade", self.exercise, self.app.context)
-        text = f"{words.headline[:1].upper()}{words.headline[1:]}. Next: {words.next}".replace("`", "")
+        problem = first_problem(report)
+        cause = f" {problem.message.rstrip('.')}." if problem is not None and problem.message else ""
+        text = f"{words.headline[:1].upper()}{words.headline[1:]}.{cause} Next: {words.next}".replace("`", "")
         severity = {"passed": "information", "failed": "warning"}.get(report.status, "error")
         self.app.notify(report.error or text if report.status == "error" else text, title=title,
                         severity=severity)

@@ -26,7 +26,7 @@ def score_line(report: Report, headline: Optional[str] = None, next_step: Option
     label, style = STATUS_LINE[report.status]
     text = Text(label, style=style)
     if headline is not None and report.status != "error":
-        text = Text(headline[:1].upper() + headline[1:], style=style)
+        text = Text(f"{label.split()[0]} {headline[:1].upper()}{headline[1:]}", style=style)
     elif report.status != "error":
         text.append(f"  {points(report.points, report.max_points)} points "
                     f"({report.score:.0%})")
