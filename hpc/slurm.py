@@ -9,16 +9,21 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Iterable, Literal, Mapping, Optional, Sequence
 
 from hpc.errors import HpcError, NotOnCluster
 from hpc.rejections import explain
 
+# The one classification of SLURM's job states, for every front end (`JobRow.status`):
+# `finished` (COMPLETED), `failed` (any other final state) or `active` (everything else:
+# PENDING, RUNNING, COMPLETING, SUSPENDED, REQUEUED... and any state tutor does not know yet,
+# so a job is asked about again rather than given up on).
 FINAL_STATES = frozenset(
     {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
      "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"}
 )
 BAD_STATES = FINAL_STATES - {"COMPLETED"}
+JobStatus = Literal["active", "finished", "failed"]
 SQUEUE_FORMAT = "%i|%T|%M|%N|%r|%j"
 SACCT_FIELDS = "JobID,State,ExitCode,Elapsed,NodeList,Reason,JobName"
 SACCT_BATCH = 200  # job ids per sacct call
@@ -45,6 +50,13 @@ class JobInfo:
     @property
     def final(self) -> bool:
         return self.state in FINAL_STATES
+
+
+def job_status(state: str) -> JobStatus:
+    """`active`, `finished` or `failed` for one of SLURM's states (see FINAL_STATES)."""
+    if state not in FINAL_STATES:
+        return "active"
+    return "failed" if state in BAD_STATES else "finished"
 
 
 def slurm_verdict(text: str) -> str:

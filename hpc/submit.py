@@ -12,10 +12,11 @@ from typing import Optional
 
 from exercises.schema import Exercise, ExerciseKind, Resources
 from hpc.errors import HpcError
+from hpc.jobrow import JobRow, now
 from hpc.profiles import PLACEHOLDER, ClusterProfile
 from hpc.render import JobSpec, check_script, plan, render, unedited, validate
 from hpc.slurm import Slurm, not_on_cluster
-from hpc.store import JobRecord, JobStore, now
+from hpc.store import JobStore
 
 RUNNER_NAME = "tutor_runner.py"
 RUNNER_TEMPLATE = Path(__file__).resolve().parent / "runner_template.py"
@@ -182,7 +183,7 @@ def script_diff(prepared: Prepared) -> str:
         fromfile=f"{prepared.script_name} (submitted)", tofile=f"{prepared.script_name} (tutor's rendering)"))
 
 
-def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: JobStore) -> JobRecord:
+def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: JobStore) -> JobRow:
     """Validate, write the files, sbatch (argument list, in the workspace), record the job."""
     if not slurm.available("sbatch"):
         raise not_on_cluster()
@@ -214,9 +215,9 @@ def submit(prepared: Prepared, profile: ClusterProfile, slurm: Slurm, store: Job
         raise HpcError(f"cannot write the job files into {workspace} ({exc.strerror})",
                        "make the folder writable or use --path") from None
     job_id = slurm.sbatch(workspace / prepared.script_name, cwd=workspace, **spec.request())
-    record = JobRecord(
+    record = JobRow(
         job_id=job_id, task=prepared.task, workspace=workspace, script=prepared.script_name,
-        profile=profile.name, job_name=job_name, output=output, error=error, submitted_at=now(),
+        profile=profile.name, job_name=job_name, stdout_pattern=output, stderr_pattern=error, submitted_at=now(),
     )
     store.add(record)
     return record

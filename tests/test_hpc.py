@@ -13,10 +13,11 @@ import pytest
 
 from exercises import load_catalog
 from hpc.errors import HpcError, ProfileError
+from hpc.jobrow import JobRow, expand_pattern, now
 from hpc.profiles import ClusterProfile, load_profile
 from hpc.rejections import explain
 from hpc.render import plan, unedited, validate
-from hpc.store import JobRecord, JobStore, expand_pattern, now
+from hpc.store import JobStore
 from hpc.submit import RUNNER_NAME, RUNNER_TEMPLATE, prepare
 from tests.conftest import IN_CI, run_tutor
 from tutor.state import atomic
@@ -159,15 +160,15 @@ def test_rejection_wording(stderr, reason, fix):
 # ----------------------------------------------------------------------------- job store
 
 
-def _record(job_id: str, task: str = "task8.4") -> JobRecord:
-    return JobRecord(job_id=job_id, task=task, workspace=Path("/w"), script="MNIST.slurm", profile="local",
+def _record(job_id: str, task: str = "task8.4") -> JobRow:
+    return JobRow(job_id=job_id, task=task, workspace=Path("/w"), script="MNIST.slurm", profile="local",
                      job_name="MNIST", submitted_at=now())
 
 
 def test_log_paths_follow_slurm_patterns():
     assert expand_pattern("%x.%j.out", "MNIST", "42") == "MNIST.42.out"
     assert expand_pattern("%x.%A_%a.err", "batch", "42_3") == "batch.42_3.err"
-    assert _record("7").stderr_path() == Path("/w/MNIST.7.err")
+    assert _record("7").stderr == Path("/w/MNIST.7.err")
 
 
 def test_corrupt_store_is_moved_aside_and_tutor_jobs_still_works(isolated_home):
@@ -176,7 +177,7 @@ def test_corrupt_store_is_moved_aside_and_tutor_jobs_still_works(isolated_home):
     (state / "jobs.json").write_text('{"version": 1, "jobs": [{"job_id": ')
     proc = run_tutor("jobs")
     assert proc.returncode == 0, proc.stderr
-    assert "unreadable" in proc.stderr and "No jobs yet" in proc.stdout
+    assert "is not valid JSON" in proc.stderr and proc.stderr.count("\n") == 1 and "No jobs yet" in proc.stdout
     kept = list(state.glob("jobs.json.corrupt-*"))
     assert len(kept) == 1 and kept[0].read_text().startswith('{"version"')
     store = JobStore(state / "jobs.json", atomic)

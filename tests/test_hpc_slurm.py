@@ -363,11 +363,11 @@ def test_submitting_without_the_script_the_job_runs_is_refused(slurm_cluster, is
 
 
 def test_pending_job_shows_its_reason_and_can_be_cancelled(slurm_cluster, isolated_home, tmp_path):
-    from hpc.store import JobRecord, now
+    from hpc.jobrow import JobRow, now
 
     (tmp_path / "held.slurm").write_text("#!/bin/bash\n#SBATCH --job-name=held\nsleep 60\n")
     job_id = Slurm(slurm_cluster.env).sbatch(tmp_path / "held.slurm", cwd=tmp_path, args=["--hold"])
-    JobStore(isolated_home / "state" / "jobs.json", atomic).add(JobRecord(
+    JobStore(isolated_home / "state" / "jobs.json", atomic).add(JobRow(
         job_id=job_id, task="task8.4", workspace=tmp_path, script="held.slurm", profile="local",
         job_name="held", submitted_at=now()))
     env = job_env(slurm_cluster)

@@ -3,7 +3,9 @@ loss/accuracy per epoch, the confusion matrix, and a real job on the test SLURM 
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from textual.widgets import DataTable, Log
 
 from grader.report import Report
+from hpc.jobrow import JOB_LIST, JobRow
 from tests.conftest import REPO
 from tests.tui_support import (
     canned_jobs,
@@ -30,12 +33,13 @@ LOGS = REPO / "tests" / "fixtures" / "logs"
 
 
 def job(job_id: str, task: str, state: str, log: str, **extra) -> dict:
-    """A row as `tutor jobs --json` prints it, its log a real captured Keras run."""
-    return {"job_id": job_id, "task": task, "state": state, "elapsed": "00:01:12",
-            "node": "localhost", "exit_code": "0:0" if state == "COMPLETED" else None,
-            "reason": None, "workspace": f"/nonexistent/{task}",
-            "stdout": str(LOGS / f"{log}.out"), "stderr": str(LOGS / f"{log}.err"),
-            "submitted_at": "2026-11-22T04:00:00+00:00", **extra}
+    """A row as `tutor jobs --json` prints it (the shared `JobRow`), its log a real captured
+    Keras run (`<log>.out`, `<log>.err` in tests/fixtures/logs)."""
+    row = JobRow(job_id=job_id, task=task, state=state, elapsed="00:01:12", node="localhost",
+                 exit_code="0:0" if state == "COMPLETED" else None, profile="local", workspace=LOGS,
+                 script="MNIST.slurm", job_name=log, stdout_pattern="%x.out", stderr_pattern="%x.err",
+                 submitted_at="2026-11-22T04:00:00+00:00", **extra)
+    return json.loads(JOB_LIST.dump_json([row]))[0]
 
 
 JOBS = [job("101", "task8.1", "COMPLETED", "verbose1"), job("102", "task8.4", "RUNNING", "verbose2")]
@@ -118,6 +122,45 @@ def test_a_finished_grade_shows_the_confusion_matrix():
         assert "confusion matrix" in text and "83.3%" in text  # recall 5/6 per class
 
     run_app(scenario, size=(100, 30), fetch_jobs=canned_jobs(JOBS))
+
+
+def test_the_screen_reads_the_real_cli_output_and_tells_its_warnings_once(isolated_home, tmp_path, monkeypatch):
+    """The rows come from the real `tutor jobs --json` over a store the previous format wrote,
+    read with the same model; its warning (no SLURM here) is one notification, not one per poll."""
+    store = isolated_home / "state" / "jobs.json"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "jobs" / "jobs-v1.json", store)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no squeue: the last known states
+    polls = []
+
+    async def fetch():
+        polls.append(await tui_app.fetch_jobs_from_cli())
+        return polls[-1]
+
+    async def scenario(pilot, app):
+        await pilot.press("j")
+        await wait_for(pilot, lambda: len(app.jobs) == 3, timeout=120, what="the three jobs")
+        table = app.screen.query_one("#jobs", DataTable)
+        assert row_keys(table) == ["4103", "4102", "4101"]
+        assert [cell_text(table, k, "state") for k in ("4103", "4102", "4101")] == [
+            "PENDING", "OUT_OF_MEMORY", "COMPLETED"]
+        assert cell_text(table, "4103", "reason") == "Priority" and cell_text(table, "4102", "exit") == "0:125"
+        assert "3 jobs · 1 active" in screen_text(app)
+        app.poll_jobs_now()
+        await wait_for(pilot, lambda: len(polls) >= 2, timeout=120, what="a second poll")
+        assert "not on a SLURM cluster" in polls[-1].stderr
+        assert notices(app, "warning") == ["not on a SLURM cluster (no squeue here): showing the last known states"]
+
+    run_app(scenario, size=(120, 30), fetch_jobs=fetch)
+
+
+def test_output_that_is_not_a_job_list_is_a_status_line_with_the_reason():
+    async def scenario(pilot, app):
+        await pilot.press("j")
+        await wait_for(pilot, lambda: app.jobs_error is not None, what="the unreadable list")
+        assert "jobs: `tutor jobs --json` gave no job list (0.task: Field required)" in screen_text(app)
+
+    run_app(scenario, size=(120, 30), fetch_jobs=canned_jobs([{"job_id": "1"}]))
 
 
 # ---------------------------------------------------------------------------- real SLURM

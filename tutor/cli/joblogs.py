@@ -9,17 +9,14 @@ from typing import Optional
 
 from tutor.cli.output import err, out, warn
 from tutor.errors import UserError
+from tutor.services.joblogs import LogTail, read_text
 
 PARTNER = {".out": ".err", ".err": ".out", ".stdout": ".stderr", ".stderr": ".stdout"}
 
 
 def _read(path: Optional[Path]) -> str:
-    from grader.logs.terminal import read_log
-
-    if path is None or not path.is_file():
-        return ""
     try:
-        return read_log(path)
+        return read_text(path) or ""
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
 
@@ -92,16 +89,13 @@ def show_files(files: list[Path], raw: bool) -> None:
 
 
 def show_job(job_id: str, raw: bool, follow: bool) -> None:
-    from tutor.services.jobs import job_store, refresh
+    from tutor.services.jobs import find_job
 
-    store = job_store()
-    record = store.get(job_id)
-    if not record.final:
-        record = next((r for r in refresh(store, [record], warn) if r.job_id == job_id), record)
+    store, record = find_job(job_id, warn)
     if follow and not record.final:
         record = _follow(store, record, raw)
     else:
-        _show(record.stdout_path(), record.stderr_path(), raw)
+        _show(record.stdout, record.stderr, raw)
     if record.failed:
         err.print(f"job {record.job_id} ended {record.state}, exit code {record.exit_code or '?'}", markup=False)
     elif not record.final:
@@ -109,31 +103,11 @@ def show_job(job_id: str, raw: bool, follow: bool) -> None:
                   + f"; `tutor logs {record.job_id} --follow` keeps reading", markup=False)
 
 
-class _Tail:
-    """New complete lines of a growing file (Keras' carriage-return redraws collapsed)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.offset, self.partial = path, 0, ""
-
-    def lines(self, final: bool = False) -> list[str]:
-        try:
-            with self.path.open("r", encoding="utf-8", errors="replace") as handle:
-                handle.seek(self.offset)
-                chunk = handle.read()
-                self.offset = handle.tell()
-        except OSError:
-            chunk = ""
-        text = self.partial + chunk
-        parts = text.split("\n")
-        self.partial = "" if final else parts.pop()
-        return [line for line in (p.split("\r")[-1] for p in parts) if line.strip()]
-
-
 def _follow(store, record, raw: bool):
     from grader.logs import is_noise
     from tutor.services.jobs import refresh
 
-    tails = {"": _Tail(record.stdout_path()), "err: ": _Tail(record.stderr_path())}
+    tails = {"": LogTail(record.stdout), "err: ": LogTail(record.stderr)}
     interval, next_poll, last_state = 2.0, time.monotonic() + 2.0, record.state
     out.print(f"following job {record.job_id} ({record.state}); Ctrl-C stops following, not the job",
               markup=False)
@@ -156,7 +130,7 @@ def _follow(store, record, raw: bool):
         return record
     if not raw:
         out.print("── summary", markup=False)
-        for line in summary_lines(_read(record.stdout_path()), _read(record.stderr_path())):
+        for line in summary_lines(_read(record.stdout), _read(record.stderr)):
             out.print(f"  {line}", markup=False)
     out.print(f"job {record.job_id} ended {record.state}", markup=False)
     return record

@@ -6,7 +6,6 @@ helpers) and turns every `HpcError` into the one-line `tutor: reason: fix` (exit
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +23,6 @@ def _user_errors() -> Iterator[None]:
         yield
     except HpcError as exc:
         raise UserError(str(exc)) from None
-
-
-def _warn_recovered(store) -> None:
-    if store.recovered is not None:
-        from tutor.cli.output import warn
-
-        warn(f"the job list was unreadable; it was moved to {store.recovered} and a new one started")
 
 
 def _submit(task: Optional[str], path: Optional[Path], profile: Optional[str], time: Optional[str], dry_run: bool) -> None:
@@ -135,37 +127,17 @@ def _notebook_builder(item, workspace: Path, data_path: Optional[Path]) -> Optio
     return builder_files(plan, datasets)
 
 
-def _tail(path: Path, lines: int = 6) -> list[str]:
-    from grader.logs import filter_noise
-    from grader.logs.terminal import read_log
-
-    try:
-        text = read_log(path)
-    except (OSError, ValueError):
-        return []
-    return [line for line in filter_noise(text).splitlines() if line.strip()][-lines:]
-
-
 def _jobs(as_json: bool) -> None:
     from rich.table import Table
 
+    from hpc.jobrow import JOB_LIST
     from tutor.cli.output import out, print_json, warn
-    from tutor.services.jobs import job_store, refresh
+    from tutor.services.joblogs import error_tail
+    from tutor.services.jobs import list_jobs
 
-    store = job_store()
-    records = refresh(store, warn=warn)
-    _warn_recovered(store)
+    records = list_jobs(warn)
     if as_json:
-        rows = [
-            {
-                "job_id": r.job_id, "task": r.task, "state": r.state, "elapsed": r.elapsed,
-                "node": r.node, "exit_code": r.exit_code, "reason": r.reason, "profile": r.profile,
-                "workspace": str(r.workspace), "stdout": str(r.stdout_path()), "stderr": str(r.stderr_path()),
-                "submitted_at": r.submitted_at.isoformat(),
-            }
-            for r in records
-        ]
-        print_json(json.dumps(rows, indent=2))
+        print_json(JOB_LIST.dump_json(records, indent=2).decode())
         return
     if not records:
         out.print("No jobs yet: `tutor submit TASK` sends one (add --dry-run to see its script).", markup=False)
@@ -180,18 +152,17 @@ def _jobs(as_json: bool) -> None:
     for r in records:
         if r.failed:
             out.print(f"\njob {r.job_id} ({r.task}) ended {r.state}, exit code {r.exit_code or '?'}; "
-                      f"{r.stderr_path().name} ends:", markup=False)
-            for line in _tail(r.stderr_path()) or ["(empty or missing)"]:
+                      f"{r.stderr.name} ends:", markup=False)
+            for line in error_tail(r) or ["(empty or missing)"]:
                 out.print(f"  {line}", markup=False)
 
 
 def _cancel(job_id: str) -> None:
     from hpc.slurm import Slurm, not_on_cluster
-    from tutor.cli.output import out
-    from tutor.services.jobs import job_store
+    from tutor.cli.output import out, warn
+    from tutor.services.jobs import find_job
 
-    store = job_store()
-    record = store.get(job_id)
+    _, record = find_job(job_id, warn, fresh=False)
     if record.final:
         out.print(f"job {job_id} ({record.task}) has already ended: {record.state}", markup=False)
         return
@@ -259,8 +230,16 @@ def register(app: typer.Typer) -> None:
             _submit(task, path, profile, time, dry_run)
 
     @app.command("jobs")
-    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as JSON")) -> None:
-        """Your jobs: id, task, state, elapsed time, node, exit code, pending reason."""
+    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as a JSON list (the shape is "
+                                              "below and in the README)")) -> None:
+        """Your jobs: id, task, state, elapsed time, node, exit code, pending reason.
+
+        --json prints a JSON list, oldest job first, one object per job with these keys (a stable
+        shape: keys are only ever added): job_id, task, state (SLURM's word), status (active,
+        finished or failed), elapsed, node, exit_code, reason (why it is pending), profile,
+        workspace, script, job_name, stdout_pattern, stderr_pattern, stdout and stderr (the two
+        log files), submitted_at and updated_at (ISO 8601, UTC). Warnings go to stderr.
+        """
         with _user_errors():
             _jobs(as_json)
 

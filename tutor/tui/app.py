@@ -18,8 +18,8 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from grader.report import Report
+from hpc.jobrow import JobRow, read_job_list
 from tutor.context import Context
-from tutor.tui.jobs_data import JobView, parse_jobs
 from tutor.tui.runner import CliResult, run_cli
 
 JobsFetcher = Callable[[], Awaitable[CliResult]]
@@ -61,10 +61,11 @@ class TutorApp(App[None]):
         self.sub_title = context.config.course
         self.blink = blink
         self.fetch_jobs = fetch_jobs
-        self.jobs: list[JobView] = []
+        self.jobs: list[JobRow] = []
         self.jobs_error: Optional[str] = None
         self.reports: dict[str, Report] = {}
         self.notices: list[tuple[str, str]] = []
+        self._jobs_warnings: set[str] = set()  # `tutor jobs` warnings already shown
         self._poll_timer: Optional[Timer] = None
         self._poll_wait = POLL_IDLE
         self._saved_showwarning = warnings.showwarning
@@ -157,15 +158,29 @@ class TutorApp(App[None]):
         else:
             self._poll_timer = self.set_timer(delay, self._poll_jobs)
 
+    def _tell_warnings(self, stderr: str) -> None:
+        """`tutor jobs`'s warnings (a damaged job list repaired, SLURM not reachable), each once."""
+        for line in stderr.splitlines():
+            line = line.strip()
+            if line.startswith("warning:") and line not in self._jobs_warnings:
+                self._jobs_warnings.add(line)
+                self.notify(line.removeprefix("warning:").strip(), title="tutor jobs", severity="warning")
+
     @work(exclusive=True, group="jobs-poll", exit_on_error=False)
     async def _poll_jobs(self) -> None:
         from tutor.tui.screens.jobs import JobsScreen
 
         assert self.fetch_jobs is not None
         result = await self.fetch_jobs()
-        jobs = parse_jobs(result.json()) if result.ok else None
+        jobs, problem = None, result.reason
+        if result.ok:
+            try:
+                jobs = read_job_list(result.stdout)
+            except ValueError as exc:
+                problem = str(exc)
+            self._tell_warnings(result.stderr)
         if jobs is None:
-            self.jobs_error = result.reason if not result.ok else "`tutor jobs --json` gave no job list"
+            self.jobs_error = problem
             self._poll_wait = min(max(self._poll_wait, POLL_IDLE) * 2, POLL_MAX)
         else:
             self.jobs_error = None

@@ -5,7 +5,6 @@ confusion matrix."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Optional
 
 from rich.text import Text
@@ -16,32 +15,31 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker
 
+from hpc.jobrow import JobRow
+from tutor.services.joblogs import job_logs
 from tutor.tui.grading import run_report
-from tutor.tui.jobs_data import STATE_STYLE, JobView
 from tutor.tui.runner import run_cli
 from tutor.tui.training_log import epoch_series, filter_noise
 from tutor.tui.widgets.confusion import confusion_table, matrix_from
 from tutor.tui.widgets.training_plot import TrainingPlot
 
-LOG_LIMIT = 200_000  # characters of a log shown (its tail)
+LOG_LIMIT = 200_000  # bytes of a log shown (its tail)
+STATE_STYLE = {
+    "PENDING": "yellow",
+    "RUNNING": "bold cyan",
+    "COMPLETING": "cyan",
+    "COMPLETED": "green",
+    "FAILED": "bold red",
+    "CANCELLED": "magenta",
+    "TIMEOUT": "red",
+    "OUT_OF_MEMORY": "red",
+    "NODE_FAIL": "red",
+}
 NO_JOBS = ("No jobs yet.\n\n"
            "Open a task that trains on the cluster (task8.4, task8.5)\n"
            "and press u to submit it, or run `tutor submit TASK`\n"
            "(add --dry-run to see its job script first).\n"
            "Its state, log and plot appear here; the list refreshes itself.")
-
-
-def _read_tail(path: Optional[str]) -> Optional[str]:
-    if not path:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - LOG_LIMIT))
-            return handle.read().decode(errors="replace")
-    except OSError:
-        return None
 
 
 class JobsScreen(Screen):
@@ -125,7 +123,7 @@ class JobsScreen(Screen):
                                 or job.state != self.shown_state):
             self.load_log(job)
 
-    def _preferred(self, jobs: list[JobView]) -> Optional[str]:
+    def _preferred(self, jobs: list[JobRow]) -> Optional[str]:
         for job in jobs:
             if self.task_id is None or job.task == self.task_id:
                 return job.job_id
@@ -140,7 +138,7 @@ class JobsScreen(Screen):
         except Exception:  # noqa: BLE001
             return None
 
-    def job(self, job_id: Optional[str]) -> Optional[JobView]:
+    def job(self, job_id: Optional[str]) -> Optional[JobRow]:
         return next((j for j in self.app.jobs if j.job_id == job_id), None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -151,10 +149,10 @@ class JobsScreen(Screen):
     # ------------------------------------------------------------------ the log and plot
 
     @work(exclusive=True, group="job-log", exit_on_error=False)
-    async def load_log(self, job: JobView) -> None:
-        stdout = await asyncio.to_thread(_read_tail, job.stdout)
-        stderr = await asyncio.to_thread(_read_tail, job.stderr)
-        if stdout is None and stderr is None:
+    async def load_log(self, job: JobRow) -> None:
+        logs = await asyncio.to_thread(job_logs, job, LOG_LIMIT)
+        stdout, stderr = logs.stdout, logs.stderr
+        if not logs.written:
             result = await run_cli("logs", job.job_id, "--raw", timeout=60)
             stdout, stderr = (result.stdout, "") if result.ok else ("", "")
             if not result.ok:
@@ -235,8 +233,7 @@ class JobsScreen(Screen):
             return
         self.query_one("#job-matrix", Static).update(f"tutor grade {job.task}: running…")
         self.action_tab("matrix")
-        path = Path(job.workspace) if job.workspace else None
-        result, report = await run_report("grade", job.task, path)
+        result, report = await run_report("grade", job.task, job.workspace)
         if report is None:
             self.query_one("#job-matrix", Static).update(f"could not grade: {result.reason}")
             self.app.notify(result.reason, title=f"tutor grade {job.task}", severity="error")
