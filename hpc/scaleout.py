@@ -34,10 +34,10 @@ from pydantic import BaseModel
 
 from exercises.schema import Resources
 from hpc.errors import HpcError
+from hpc.jobrow import expand_pattern
 from hpc.profiles import ClusterProfile
 from hpc.render import plan, render, validate
 from hpc.slurm import JobInfo, Slurm, not_on_cluster
-from hpc.store import expand_pattern
 from hpc.track import Tracker
 
 MAX_ARRAY = 1000  # SLURM's default MaxArraySize is 1001 (indices 0..1000)

@@ -22,10 +22,8 @@ from typing import Any, Callable, ContextManager, Iterable, Optional, Protocol
 from pydantic import BaseModel, ValidationError
 
 from hpc.errors import HpcError, UnknownJob
-from hpc.jobrow import COMPUTED, JobRow, expand_pattern, first_error, now
+from hpc.jobrow import COMPUTED, JobRow, first_error
 from hpc.slurm import JobInfo
-
-__all__ = ["JobFile", "JobRow", "JobStore", "Recovery", "StateIO", "expand_pattern", "now"]
 
 VERSION = 2
 V1_KEYS = {"output": "stdout_pattern", "error": "stderr_pattern"}  # version 1's names
