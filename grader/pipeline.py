@@ -56,7 +56,7 @@ class EvalResult(BaseModel):
 
 
 @dataclass
-class Outcome:
+class ModelInspection:
     """What one sandboxed look at the model produced, for the CheckContext and the Report."""
 
     summary: Optional[ModelSummary] = None
@@ -83,7 +83,7 @@ def _job_reason(reply: Reply, who: str) -> str:
     return f"{who} {reason}"
 
 
-def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: Outcome, started: float) -> Report:
+def assemble(task: Task, mode: Mode, results: list[CheckResult], outcome: ModelInspection, started: float) -> Report:
     """score = points / max_points; passed iff every required check passed (skips excused in check mode)."""
     from grader.checks.accuracy import accuracy_of, confusion_of, probe_figures
 
@@ -212,7 +212,7 @@ class Pipeline:
         staged = self._datasets.stage(named_datasets(c.source for c in plan.cells), workdir)
         return {"notebook": plan.model_dump(mode="json"), "datasets": staged}, plan
 
-    def build(self, task: Task, submission: Submission, verify: bool = True) -> Outcome:
+    def build(self, task: Task, submission: Submission, verify: bool = True) -> ModelInspection:
         """Run the student's build_model() (or notebook cells) in a sandboxed child and
         summarise the model.
 
@@ -229,7 +229,7 @@ class Pipeline:
             try:
                 extra, plan = self._source_args(submission, workdir)
             except NotebookError as exc:
-                outcome = Outcome(meta=self._meta(task, None), model_error=str(exc))
+                outcome = ModelInspection(meta=self._meta(task, None), model_error=str(exc))
                 outcome.row = _row("model-builds", "build", False, str(exc))
                 return outcome
             args = {"seed": spec.recipe.seed if spec.recipe else 42, "cap_text": policy.memory_text(),
@@ -243,7 +243,7 @@ class Pipeline:
                                    "return the model from build_model()"))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        outcome = Outcome(meta=self._meta(task, reply, policy))
+        outcome = ModelInspection(meta=self._meta(task, reply, policy))
         if plan is not None:
             outcome.meta["notebook"] = notebook_meta(plan)
         if not reply.ok:
@@ -300,11 +300,11 @@ class Pipeline:
         except ValidationError:
             return None, f"the evaluator returned an invalid summary of {name}"
 
-    def evaluate(self, task: Task, submission: Submission, artifact: Artifact) -> Outcome:
+    def evaluate(self, task: Task, submission: Submission, artifact: Artifact) -> ModelInspection:
         """Open the artifact in the evaluator sandbox (no student code), predict, pair with labels."""
         spec = task.spec
         assert spec.dataset is not None
-        outcome = Outcome()
+        outcome = ModelInspection()
         name = artifact.name
         workdir = self.server.new_workdir("evaluate")
         try:
@@ -393,7 +393,7 @@ class Pipeline:
         return assemble(task, mode, results, outcome, started)
 
     def _freshness(self, task: Task, submission: Submission, mode: Mode,
-                   outcome: Outcome) -> tuple[Optional[str], Optional[CheckResult]]:
+                   outcome: ModelInspection) -> tuple[Optional[str], Optional[CheckResult]]:
         """Grade mode on an artifact: is it the model model.py builds now? (grader.freshness)"""
         from grader import freshness
 
@@ -403,9 +403,9 @@ class Pipeline:
         built = self.build(task, submission)
         return freshness.judge(task, submission, outcome.summary, built.summary, built.model_error)
 
-    def _look(self, task: Task, submission: Submission, mode: Mode) -> Outcome:
+    def _look(self, task: Task, submission: Submission, mode: Mode) -> ModelInspection:
         if task.spec.kind is not ExerciseKind.model:
-            return Outcome()  # script/job/guide tasks are judged from their files alone
+            return ModelInspection()  # script/job/guide tasks are judged from their files alone
         weights = self._stage_weights(task)
         if mode == "grade" and submission.model is not None:
             outcome = self.evaluate(task, submission, submission.model)
@@ -437,8 +437,8 @@ class Pipeline:
         epochs: Optional[int] = None,
         on_progress: Optional[Callable[[dict], None]] = None,
     ) -> Report:
-        from grader.progress import ProgressTail
         from grader.training import TrainRecord
+        from grader.training_progress import ProgressTail
 
         started = time.monotonic()
         spec = task.spec
@@ -541,7 +541,7 @@ def _compile_facts(summary: Optional[ModelSummary]) -> dict[str, Any]:
     return {"optimizer": str(summary.optimizer.get("class_name", "")).lower()}
 
 
-def _with_weights(outcome: Outcome, weights: dict[str, str]) -> Outcome:
+def _with_weights(outcome: ModelInspection, weights: dict[str, str]) -> ModelInspection:
     if weights:
         outcome.meta["weights"] = weights
     return outcome

@@ -214,13 +214,13 @@ def test_the_lms_grade_is_the_gradebook_final_score_and_the_comment_its_feedback
     from pathlib import Path
 
     from tutor.batch import lmsbook, run
-    from tutor.batch.models import Manifest
+    from tutor.batch.models import BatchManifest
 
     export = tmp_path / "export.csv"
     export.write_text("Student,ID,Task 8.1 (9)\n    Points Possible,,10\nAlice,11,\n")
     (tmp_path / "feedback").mkdir()
     (tmp_path / "feedback" / "11.txt").write_text("Feedback for 11\nyour submission: fine\n")
-    manifest = Manifest(task="task8.1", spec_hash="x", out=tmp_path, submissions=[_sub("11", "canvas", [5])])
+    manifest = BatchManifest(task="task8.1", spec_hash="x", out=tmp_path, submissions=[_sub("11", "canvas", [5])])
     options = run.Options(source=tmp_path, task_id="task8.1", out=tmp_path, canvas_gradebook=export)
     result = _stored("11", RESULTS[0].report)
     [match] = run.write_lms_files(TASK, manifest, [result], {"11"}, options, {"11": {"final_score": "0.5000"}})

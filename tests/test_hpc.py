@@ -286,10 +286,10 @@ def test_logs_and_cancel_of_an_unknown_job_are_one_line():
 
 
 def test_doctor_warns_about_the_mn5_placeholder(monkeypatch):
-    from tutor.cli.jobs import cluster_probe
+    from tutor.cluster_probe import cluster_findings
 
     monkeypatch.setenv("TUTOR_PROFILE", "mn5")
-    findings = cluster_probe()
+    findings = cluster_findings()
     assert findings[0].level == "ok" and "mn5" in findings[0].message
     assert findings[-1].level == "warn" and "<group>" in findings[-1].message and "extends" in findings[-1].fix
 

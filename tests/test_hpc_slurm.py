@@ -338,17 +338,17 @@ def test_timeout_is_reported_with_the_time_limit_message(slurm_cluster, timeout_
 
 
 def test_doctor_asks_slurm_about_the_profile(slurm_cluster, isolated_home, tmp_path, monkeypatch):
-    from tutor.cli.jobs import cluster_probe
+    from tutor.cluster_probe import cluster_findings
 
     for key, value in slurm_cluster.env.items():
         monkeypatch.setenv(key, value)
     (tmp_path / "wrong.toml").write_text('extends = "local"\nqos = "acc_nope"\n')
     configure(isolated_home, profiles_dir=str(tmp_path))
-    good = cluster_probe()
+    good = cluster_findings()
     assert good[-1].level == "ok" and "would take a job of profile 'local'" in good[-1].message
     assert "to start at" in good[-1].message  # SLURM's own --test-only answer
     monkeypatch.setenv("TUTOR_PROFILE", "wrong")
-    bad = cluster_probe()
+    bad = cluster_findings()
     assert bad[-1].level == "error" and "QOS 'acc_nope'" in bad[-1].message
     queued = slurm_cluster.run("squeue", "--noheader", "--name=tutor-probe").stdout
     assert queued.strip() == ""  # --test-only queues nothing

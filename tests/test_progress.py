@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from exercises import load_catalog
-from tutor.state import progress as prog
-from tutor.state.progress import (
+from tutor.state import student_progress as prog
+from tutor.state.student_progress import (
     ProgressCorrupt,
     TaskStatus,
     load_progress,

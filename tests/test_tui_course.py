@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from tests.tui_support import cell_text, notices, row_keys, run_app, screen_text
 from tutor.context import load_context
-from tutor.state.progress import record_done, record_result
+from tutor.state.student_progress import record_done, record_result
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.help import HelpScreen
 from tutor.tui.screens.task import TaskScreen

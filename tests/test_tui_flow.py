@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 
 from tests.conftest import REPO
 from tests.tui_support import cell_text, notices, run_app, screen_text, start_with_solution, wait_for
-from tutor.state.progress import load_progress
+from tutor.state.student_progress import load_progress
 from tutor.tui.screens.course import CourseScreen
 from tutor.tui.screens.task import TaskScreen
 

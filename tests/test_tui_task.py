@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Markdown, Static, TabbedContent
 
 from tests.tui_support import notices, run_app, screen_text, wait_for
-from tutor.state.progress import load_progress
+from tutor.state.student_progress import load_progress
 
 
 def open_task(app, task_id: str) -> None:

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.conftest import REPO
-from tutor.state.progress import load_progress
+from tutor.state.student_progress import load_progress
 from tutor.tui.app import TutorApp
 from tutor.tui.runner import CliResult
 

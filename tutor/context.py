@@ -38,7 +38,7 @@ class Context:
         """The task whose workspace holds `folder` (default: the current folder), and that
         workspace: under the workspace root, a workspace the progress file recorded, or a
         folder named after a task (e.g. a copy of ~/tutor-work/task8.1)."""
-        from tutor.state.progress import load_progress
+        from tutor.state.student_progress import load_progress
 
         here = Path(folder or Path.cwd()).resolve()
         root = Path(self.workspace_root).expanduser().resolve()

@@ -158,14 +158,14 @@ def check_framework(profile_name: str, profiles_dir: Optional[Path]) -> list[Fin
     return check_image(profile)
 
 
-# Other parts add their own probes (e.g. the grader's sandbox capabilities).
-EXTRA_PROBES: list[Callable[[], list[Finding]]] = []
-
-
 def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
+    """Every probe, in the order the report shows them. This is the one list of probes: a new
+    area of `tutor doctor` is a function returning findings, added here."""
+    from tutor.cluster_probe import cluster_findings
     from tutor.config import ConfigError, load_config
+    from tutor.handin.probe import handin_findings
+    from tutor.sandbox_probe import sandbox_findings
 
-    findings = check_config() + check_catalog()
     try:
         config = load_config()
         data_dir, workspace_root = config.data_dir, config.workspace_root
@@ -173,12 +173,16 @@ def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
     except ConfigError:
         data_dir, workspace_root = None, Path.home() / "tutor-work"
         profile, profiles_dir = "local", None
-    if with_tensorflow:
-        findings += check_tensorflow()
-    findings += check_tools()
-    findings += check_framework(profile, profiles_dir)
-    findings += check_data(data_dir)
-    findings += check_dirs(workspace_root)
-    for probe in EXTRA_PROBES:
-        findings += probe()
-    return findings
+    probes: list[Callable[[], list[Finding]]] = [
+        check_config,
+        check_catalog,
+        *([check_tensorflow] if with_tensorflow else []),
+        check_tools,
+        lambda: check_framework(profile, profiles_dir),
+        lambda: check_data(data_dir),
+        lambda: check_dirs(workspace_root),
+        sandbox_findings,
+        cluster_findings,
+        handin_findings,
+    ]
+    return [finding for probe in probes for finding in probe()]

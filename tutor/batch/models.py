@@ -62,7 +62,7 @@ class StoredResult(BaseModel):
     host: str = ""
 
 
-class Manifest(BaseModel):
+class BatchManifest(BaseModel):
     """The staged batch, written before grading so SLURM array tasks grade the same list."""
 
     model_config = ConfigDict(extra="forbid")

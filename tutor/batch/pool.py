@@ -37,7 +37,9 @@ class WorkerDied(Exception):
 
 
 @dataclass
-class Outcome:
+class GradedSubmission:
+    """One submission a worker has graded: its report, the fingerprints and the time it took."""
+
     submission: Submission
     report: Report
     fingerprints: Fingerprints
@@ -159,7 +161,7 @@ class WorkerProcess:
 
 class Pool:
     """Grade submissions on `workers` processes; `on_done` is called (from worker threads,
-    one at a time) with each Outcome as soon as it is known."""
+    one at a time) with each GradedSubmission as soon as it is known."""
 
     def __init__(self, task_id: str, data_dir: Optional[Path], workers: int, logs: Path,
                  timeout: float, recycle_after: int = 0) -> None:
@@ -171,7 +173,7 @@ class Pool:
         self.fatal: Optional[str] = None  # a result could not be stored: stop everything
         self.stopping = False
 
-    def run(self, submissions: list[Submission], on_done: Callable[[Outcome], None]) -> None:
+    def run(self, submissions: list[Submission], on_done: Callable[[GradedSubmission], None]) -> None:
         todo: "queue.Queue[Submission]" = queue.Queue()
         for sub in submissions:
             todo.put(sub)
@@ -202,7 +204,7 @@ class Pool:
             raise UserError(self.startup_error)
 
     def _loop(self, worker: WorkerProcess, todo: "queue.Queue[Submission]",
-              on_done: Callable[[Outcome], None]) -> None:
+              on_done: Callable[[GradedSubmission], None]) -> None:
         try:
             worker.start()
         except WorkerDied as exc:
@@ -237,7 +239,7 @@ class Pool:
                 if self.stopping:
                     return
                 try:
-                    on_done(Outcome(sub, report, prints, time.monotonic() - start))
+                    on_done(GradedSubmission(sub, report, prints, time.monotonic() - start))
                 except OSError as exc:
                     self.fatal = (f"cannot store results ({exc.strerror or exc}): free some space "
                                   "or fix the --out folder, then rerun to finish the batch")

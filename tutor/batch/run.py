@@ -15,9 +15,9 @@ from exercises import Task
 from grader.report import Report
 from tutor.batch import content, exports, integrity, summary
 from tutor.batch.discover import discover
-from tutor.batch.models import Fingerprints, Manifest, StoredResult, Submission
+from tutor.batch.models import BatchManifest, Fingerprints, StoredResult, Submission
 from tutor.batch.plan import Options, now_iso, shard_of
-from tutor.batch.pool import Outcome, Pool
+from tutor.batch.pool import GradedSubmission, Pool
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
@@ -51,20 +51,20 @@ def batch_lock(out: Path) -> FileLock:
     return lock
 
 
-def prepare(task: Task, source: Path, out: Path, max_bytes: int) -> Manifest:
+def prepare(task: Task, source: Path, out: Path, max_bytes: int) -> BatchManifest:
     """Discover and stage the submissions and hash them; saved as the batch manifest."""
     expected = [*task.spec.files, *task.spec.artifacts]
     subs, unattributed = discover(source, out / ".batch" / "staged", expected, max_bytes,
                                   exclude=[out])
     for sub in subs:
         sub.content_hash = content.folder_hash(sub.path)
-    manifest = Manifest(task=task.id, spec_hash=content.spec_hash(task), out=out,
+    manifest = BatchManifest(task=task.id, spec_hash=content.spec_hash(task), out=out,
                         submissions=subs, unattributed=unattributed)
     write_atomic(out / ".batch" / "manifest.json", manifest.model_dump_json(indent=1) + "\n")
     return manifest
 
 
-def grade_locally(task: Task, manifest: Manifest, subs: list[Submission], store: ResultStore,
+def grade_locally(task: Task, manifest: BatchManifest, subs: list[Submission], store: ResultStore,
                   workers: int, timeout: float, recycle_after: int, data_dir: Optional[Path],
                   on_result=None) -> Pool:
     """Grade `subs` on a local pool, storing each result the moment it is known."""
@@ -75,7 +75,7 @@ def grade_locally(task: Task, manifest: Manifest, subs: list[Submission], store:
         on_result and on_result(result)
     gradable = [s for s in subs if not s.problem]
 
-    def done(outcome: Outcome) -> None:
+    def done(outcome: GradedSubmission) -> None:
         result = _stored(task, manifest.spec_hash, outcome.submission, outcome.report,
                          outcome.fingerprints, outcome.wall_s)
         store.put(result)
@@ -87,7 +87,7 @@ def grade_locally(task: Task, manifest: Manifest, subs: list[Submission], store:
     return pool
 
 
-def collect(task: Task, manifest: Manifest, store: ResultStore,
+def collect(task: Task, manifest: BatchManifest, store: ResultStore,
             reasons: Optional[dict[str, str]] = None) -> list[StoredResult]:
     """The current result of every submission; one that has none gets an error row (not
     stored: rerunning the same command grades it)."""
@@ -120,7 +120,7 @@ def check_lms_files(task: Task, options: Options) -> None:
             moodle._column(table.rows[0], column)
 
 
-def write_lms_files(task: Task, manifest: Manifest, results: list[StoredResult], graded: set[str],
+def write_lms_files(task: Task, manifest: BatchManifest, results: list[StoredResult], graded: set[str],
                     options: Options, final: Optional[dict[str, dict[str, str]]] = None) -> list:
     """The Canvas gradebook (and comments zip) and the Moodle worksheet, where asked: the grade
     is the gradebook's `final_score` (manual marks and late penalty included), the comment the
@@ -146,7 +146,7 @@ def _with_final_score(result: StoredResult, columns: dict[str, str]) -> StoredRe
     return result.model_copy(update={"report": result.report.model_copy(update={"score": final})})
 
 
-def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
+def write_outputs(task: Task, manifest: BatchManifest, results: list[StoredResult],
                   formats: list[str] = (), source: Optional[Path] = None
                   ) -> tuple[integrity.IntegrityReport, dict[str, dict[str, str]]]:
     """Gradebook, feedback, unattributed list and integrity flags; returns the flags and the
@@ -176,10 +176,10 @@ def write_outputs(task: Task, manifest: Manifest, results: list[StoredResult],
     return flags, extra
 
 
-def _grade_here(task: Task, manifest: Manifest, todo: list[Submission], store: ResultStore,
+def _grade_here(task: Task, manifest: BatchManifest, todo: list[Submission], store: ResultStore,
                 options: Options, data_dir: Optional[Path], console, started: float) -> None:
     """Grade on this machine's worker pool behind a progress bar with rate and ETA."""
-    from tutor.batch.progress import batch_progress
+    from tutor.batch.progress_bar import batch_progress
 
     progress = batch_progress(console)
     bar = progress.add_task("grading", total=len(todo), rate="", last="")
@@ -265,7 +265,7 @@ def run_shard(manifest_path: Path, shard: int, shards: int, workers: int, timeou
     already stored), with the same pool and store as a local batch."""
     from tutor.context import load_context
 
-    manifest = Manifest.model_validate_json(manifest_path.read_bytes())
+    manifest = BatchManifest.model_validate_json(manifest_path.read_bytes())
     ctx = load_context()
     task = ctx.task(manifest.task)
     if content.spec_hash(task) != manifest.spec_hash:

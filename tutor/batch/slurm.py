@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 
 from exercises.schema import Resources
-from tutor.batch.models import Manifest, Submission
+from tutor.batch.models import BatchManifest, Submission
 from tutor.batch.plan import Options, now_iso, shard_of
 from tutor.batch.store import ResultStore
 from tutor.errors import UserError
@@ -41,7 +41,7 @@ def require_sbatch() -> None:
                         "or leave out --slurm to grade here")
 
 
-def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Options,
+def grade_on_cluster(manifest: BatchManifest, todo: list[Submission], options: Options,
                      console: Console) -> dict[str, str]:
     """Submit, wait, and return {student: reason} for submissions no task graded."""
     from hpc.errors import HpcError
@@ -49,7 +49,7 @@ def grade_on_cluster(manifest: Manifest, todo: list[Submission], options: Option
     from hpc.scaleout import collect, submit_array, wait_array
     from hpc.slurm import Slurm
     from hpc.track import Tracker
-    from tutor.batch.progress import batch_progress
+    from tutor.batch.progress_bar import batch_progress
     from tutor.context import load_context
 
     ctx = load_context()

@@ -11,7 +11,21 @@ import warnings
 
 import typer
 
-from tutor.cli import author, autograder, batch, compare, course, data, doctor, grading, handin, jobs, notebooks, ui
+from tutor.cli import (
+    author,
+    autograder,
+    batch,
+    compare,
+    course,
+    course_init,
+    data,
+    doctor,
+    grading,
+    handin,
+    jobs,
+    notebooks,
+    ui,
+)
 
 app = typer.Typer(
     name="tutor",
@@ -24,7 +38,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for module in (course, grading, jobs, data, doctor, batch, autograder, handin, ui, author, compare, notebooks):
+for module in (course, grading, jobs, data, doctor, batch, autograder, course_init, handin, ui, author, compare,
+               notebooks):
     module.register(app)
 
 

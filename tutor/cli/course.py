@@ -34,7 +34,7 @@ def list_tasks(
 
     from tutor.cli.output import out
     from tutor.context import load_context, warn_problems
-    from tutor.state.progress import load_progress
+    from tutor.state.student_progress import load_progress
 
     ctx = load_context()
     progress = load_progress()
@@ -122,7 +122,7 @@ def show(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TA
     from tutor.cli.output import out
     from tutor.context import load_context
     from tutor.next_step import first_step
-    from tutor.state.progress import load_progress
+    from tutor.state.student_progress import load_progress
 
     ctx = load_context()
     task = ctx.resolve_task(task_id, "show")
@@ -144,7 +144,7 @@ def hint(
     """Reveal the task's next hint (tutor remembers which you have seen)."""
     from tutor.cli.output import out
     from tutor.context import load_context
-    from tutor.state.progress import load_progress, record_hint
+    from tutor.state.student_progress import load_progress, record_hint
 
     task = load_context().resolve_task(task_id, "hint")
     hints = task.spec.hints
@@ -176,7 +176,7 @@ def start(
 
     from tutor.cli.output import out
     from tutor.context import load_context
-    from tutor.state.progress import record_start
+    from tutor.state.student_progress import record_start
     from tutor.state.workspace import start_workspace
 
     ctx = load_context()
@@ -205,7 +205,7 @@ def done(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TA
     from tutor.cli.output import fail, out
     from tutor.context import load_context
     from tutor.next_step import after_done
-    from tutor.state.progress import record_done
+    from tutor.state.student_progress import record_done
 
     ctx = load_context()
     task = ctx.resolve_task(task_id, "done")

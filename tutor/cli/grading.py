@@ -23,10 +23,6 @@ JSON_HELP = "Print the report as JSON on stdout."
 
 
 def register(app: typer.Typer) -> None:
-    from tutor.doctor import EXTRA_PROBES
-
-    if _sandbox_probe not in EXTRA_PROBES:
-        EXTRA_PROBES.append(_sandbox_probe)
     app.command("check")(check)
     app.command("grade")(grade)
     app.command("train")(train)
@@ -34,23 +30,6 @@ def register(app: typer.Typer) -> None:
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _sandbox_probe() -> list:
-    """`tutor doctor`: the isolation level student code gets here, and how memory is capped."""
-    from grader.sandbox.isolation import WEAK_HINT, available, describe, why_weaker
-    from grader.sandbox.policy import cuda_present
-    from tutor.doctor import Finding
-
-    level = available()
-    if level == "namespaces":
-        findings = [Finding("sandbox", "ok", f"isolation {describe(level)}")]
-    else:
-        findings = [Finding("sandbox", "warn", f"isolation {describe(level)} ({why_weaker()})", WEAK_HINT)]
-    limit = "RLIMIT_DATA (CUDA reserves large address ranges)" if cuda_present() else "RLIMIT_AS"
-    findings.append(Finding("sandbox", "ok", f"memory cap per submission via {limit}; per-job disk budget, "
-                            "time and output limits; temporary HOME"))
-    return findings
 
 
 def _target(task_id: Optional[str], path: Optional[Path], command: str = "check"):
@@ -72,7 +51,7 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     """Record the result, show it, and exit with the report's code."""
     from tutor.cli.output import err, print_json
     from tutor.cli.report_output import reason_line, show_report
-    from tutor.state.progress import record_result
+    from tutor.state.student_progress import record_result
 
     try:
         record_result(task.id, mode, report.status, report.score)
@@ -103,7 +82,7 @@ def _grader(ctx, task: "Task"):
 
 def front_end_facts(task: "Task") -> dict:
     """What only tutor knows and the checks need: a guide step the student confirmed."""
-    from tutor.state.progress import TaskStatus, load_progress
+    from tutor.state.student_progress import TaskStatus, load_progress
 
     return {"confirmed": load_progress().task(task.id).status is TaskStatus.done}
 

@@ -1,4 +1,4 @@
-"""Hand-in on a shared cluster filesystem: `tutor course init`, `tutor handin`, `tutor collect`."""
+"""Hand-in on a shared cluster filesystem: `tutor handin` (students), `tutor collect` (instructors)."""
 
 from __future__ import annotations
 
@@ -11,82 +11,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
-    from tutor.doctor import EXTRA_PROBES
-    from tutor.handin.probe import handin_findings
-
-    if handin_findings not in EXTRA_PROBES:
-        EXTRA_PROBES.append(handin_findings)
-    course = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
-                         no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-    course.command("init")(course_init)
-    app.add_typer(course, name="course")
     app.command("handin")(handin)
     app.command("collect")(collect)
-
-
-def course_init(
-    folder: Path = typer.Argument(..., metavar="DIR", help="The hand-in area on the shared filesystem."),
-    group: str = typer.Option(..., "--group", help="The instructors' Unix group (reads every attempt)."),
-    students: Optional[str] = typer.Option(
-        None, "--students", help="The students' Unix group: only its members may hand in (needs ACLs)."),
-    deadline: list[str] = typer.Option(
-        [], "--deadline", metavar="TASK=WHEN",
-        help="e.g. task8.1=2026-12-01T23:59+01:00 or 'task8.1=2026-12-01 23:59 Europe/Madrid'; "
-             "WHEN=none removes it. Repeat for more tasks."),
-    max_mb: Optional[int] = typer.Option(None, "--max-mb", min=1, help="Largest file a student may hand in (MB)."),
-    config: Optional[Path] = typer.Option(
-        None, "--config", help="The course config to record this in (default: the one in force, "
-                               "else DIR/tutor.toml)."),
-) -> None:
-    """Create (or repair) the course's hand-in area and record it, with deadlines, in tutor.toml."""
-    from tutor.cli.output import err, out
-    from tutor.config import find_config_file, load_config_file
-    from tutor.context import load_context
-    from tutor.errors import UserError
-    from tutor.handin.course import foreign_file, update_course_config
-    from tutor.handin.deadlines import DeadlineError, parse_deadline, show_time
-    from tutor.handin.layout import open_area, prepare_area
-
-    parsed: dict = {}
-    ctx = load_context()
-    for item in deadline:
-        task_id, sep, when = item.partition("=")
-        if not sep or not when.strip():
-            raise UserError(f"--deadline {item!r}: write TASK=WHEN, e.g. task8.1=2026-12-01T23:59+01:00")
-        task = ctx.task(task_id)
-        try:
-            parsed[task.id] = None if when.strip().lower() == "none" else parse_deadline(when)
-        except DeadlineError as exc:
-            raise UserError(f"--deadline {task.id}: {exc}") from None
-    folder = folder.expanduser().absolute()
-    target = (config or find_config_file() or folder / "tutor.toml").expanduser().absolute()
-    problem = foreign_file(target)
-    if problem:
-        raise UserError(problem)
-    if students is None and target.is_file():
-        # Re-running init (e.g. to change a deadline) keeps the students group already set.
-        existing = load_config_file(target)
-        if existing.handin_dir == folder and existing.handin_students:
-            students = existing.handin_students
-    # The config first, while a new area is still closed; students are let in afterwards.
-    report = prepare_area(folder, group, students)
-    values: dict = {"handin_dir": str(report.path), "handin_group": group}
-    if students is not None:
-        values["handin_students"] = students
-    if max_mb is not None:
-        values["max_handin_mb"] = max_mb
-    update_course_config(target, values, parsed)
-    report = open_area(report)
-    verb = "Created" if report.created else "Checked and repaired"
-    who = f"members of {students}" if students else "any local user"
-    out.print(f"{verb} the hand-in area {report.path} (group {group}).")
-    out.print(f"  {who} may create their own folder there; nobody else can list, read or change it;")
-    out.print(f"  {group} can read every attempt. Recorded in {target}.")
-    for task_id, when in sorted(parsed.items()):
-        out.print(f"  deadline {task_id}: {show_time(when, when) if when else 'removed'}")
-    out.print(f"Students use this config: export TUTOR_CONFIG={target}")
-    for line in report.warnings:  # may hold names students chose: no markup
-        err.print(f"warning: {line}", markup=False, highlight=False)
 
 
 def handin(

@@ -173,48 +173,8 @@ def _cancel(job_id: str) -> None:
     out.print(f"Cancelled job {job_id} ({record.task}); it was {record.state}.", markup=False)
 
 
-def cluster_probe() -> list:
-    """`tutor doctor`: the cluster profile in force, and SLURM's verdict on it (--test-only)."""
-    import tempfile
-
-    from hpc.errors import HpcError
-    from hpc.profiles import load_profile
-    from hpc.slurm import Slurm
-    from hpc.submit import probe_profile
-    from tutor.config import ConfigError, load_config
-    from tutor.doctor import Finding
-
-    try:
-        config = load_config()
-        profile = load_profile(config.profile, config.profiles_dir)
-    except (ConfigError, HpcError) as exc:
-        return [Finding("cluster", "error", str(exc).splitlines()[0], "fix the profile named above")]
-    findings = [Finding("cluster", "ok", f"cluster profile '{profile.name}': {profile.source}")]
-    holes = profile.placeholders()
-    if holes:
-        field, value = holes[0]
-        findings.append(Finding("cluster", "warn", f"profile '{profile.name}' still has a placeholder in {field} ({value})",
-                                f"set it in a site profile: extends = \"{profile.name}\" in your profiles_dir"))
-        return findings
-    slurm = Slurm()
-    if not slurm.available("sbatch"):
-        return findings
-    try:
-        with tempfile.TemporaryDirectory(prefix="tutor-probe-") as folder:
-            verdict = probe_profile(profile, slurm, Path(folder))
-        findings.append(Finding("cluster", "ok", f"SLURM would take a job of profile '{profile.name}': {verdict}"))
-    except HpcError as exc:
-        findings.append(Finding("cluster", "error", exc.reason, exc.fix))
-    return findings
-
-
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the app."""
-    from tutor.doctor import EXTRA_PROBES
-
-    if cluster_probe not in EXTRA_PROBES:
-        EXTRA_PROBES.append(cluster_probe)
-
     @app.command("submit")
     def submit_cmd(
         task: Optional[str] = typer.Argument(None, metavar="[TASK]", help="task id, e.g. task8.4 (default: the "

@@ -148,7 +148,7 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
 
     from tutor.cli.output import out
     from tutor.cli.report_output import reason_line, show_report
-    from tutor.state.progress import record_result
+    from tutor.state.student_progress import record_result
 
     root = submission.resolve()
     use_polling = poll or needs_polling(root)

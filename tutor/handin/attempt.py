@@ -34,7 +34,7 @@ from tutor.handin.layout import (
     course_umask,
     write_error,
 )
-from tutor.handin.manifest import MANIFEST_NAME, Manifest, ManifestFile, dump_manifest
+from tutor.handin.manifest import MANIFEST_NAME, HandinManifest, ManifestFile, dump_manifest
 from tutor.state.atomic import locked
 
 ATTEMPT_RE = re.compile(r"^attempt-(\d{3,})$")
@@ -131,12 +131,12 @@ def _refusal(submission: Path, rel: str, max_bytes: int) -> str | None:
 class Written:
     number: int
     path: Path
-    manifest: Manifest
+    manifest: HandinManifest
     manifest_bytes: bytes
     handed_in_at: datetime  # the attempt folder's ctime: set by the filesystem, not by us
 
 
-ManifestMaker = Callable[[int, list[ManifestFile]], Manifest]
+ManifestMaker = Callable[[int, list[ManifestFile]], HandinManifest]
 
 
 def attempt_numbers(task_dir: Path) -> list[int]:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from tutor.errors import UserError
 from tutor.handin.deadlines import lateness
 from tutor.handin.layout import course_umask, folder_owner_name, user_name
-from tutor.handin.manifest import Manifest
+from tutor.handin.manifest import HandinManifest
 from tutor.handin.reader import (
     OPEN_DIR,
     AttemptView,
@@ -296,7 +296,7 @@ def _collect_one(area_fd: int, folder: str, index: int, student: str, uid: int, 
 def _wanted(declared: TaskFiles, limits: Limits):
     """Which listed files are copied: declared ones, at most N per pattern, within the attempt limit."""
 
-    def choose(manifest: Manifest) -> tuple[set[str], list[str]]:
+    def choose(manifest: HandinManifest) -> tuple[set[str], list[str]]:
         chosen: set[str] = set()
         reasons: list[str] = []
         per_pattern: dict[str, int] = {}

@@ -1,5 +1,6 @@
-"""Recording the hand-in area and deadlines in the course config (tutor.toml), in place.
+"""`tutor course init`: create the hand-in area and record it, with deadlines, in the course config.
 
+The config (tutor.toml) is changed in place:
 tomlkit keeps the instructor's comments and layout; the file is replaced atomically and
 is world-readable, writable by its owner only (students read it through TUTOR_CONFIG).
 An existing file is only merged into if it is ours alone: a file someone else owns, can
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
 import tomlkit
 
-from tutor.config import ConfigError, load_config_file
+from tutor.config import ConfigError, find_config_file, load_config_file
 from tutor.errors import UserError
-from tutor.handin.layout import user_name
+from tutor.handin.layout import AreaReport, open_area, prepare_area, user_name
 from tutor.state.atomic import write_atomic
 from tutor.trust import writable_by_others
 
@@ -78,3 +80,38 @@ def update_course_config(path: Path, values: dict, deadlines: dict[str, Optional
         load_config_file(path)
     except ConfigError as exc:
         raise UserError(f"{path} no longer loads after the change: {exc}") from None
+
+
+@dataclass
+class CourseSetup:
+    """What `init_course` did: the area (created or repaired, with warnings) and the config it wrote."""
+
+    area: AreaReport
+    config: Path
+    deadlines: dict[str, Optional[datetime]]
+
+
+def init_course(folder: Path, group: str, students: Optional[str], deadlines: dict[str, Optional[datetime]],
+                max_mb: Optional[int] = None, config: Optional[Path] = None) -> CourseSetup:
+    """Create (or repair) the hand-in area `folder` for `group` and record it, with `deadlines`
+    (None removes one), in `config` (default: the config in force, else folder/tutor.toml).
+
+    The config is written while a new area is still closed; students are let in afterwards.
+    Re-running it (e.g. to change a deadline) keeps the students group already recorded."""
+    folder = folder.expanduser().absolute()
+    target = (config or find_config_file() or folder / "tutor.toml").expanduser().absolute()
+    problem = foreign_file(target)
+    if problem:
+        raise UserError(problem)
+    if students is None and target.is_file():
+        existing = load_config_file(target)
+        if existing.handin_dir == folder and existing.handin_students:
+            students = existing.handin_students
+    area = prepare_area(folder, group, students)
+    values: dict = {"handin_dir": str(area.path), "handin_group": group}
+    if students is not None:
+        values["handin_students"] = students
+    if max_mb is not None:
+        values["max_handin_mb"] = max_mb
+    update_course_config(target, values, deadlines)
+    return CourseSetup(area=open_area(area), config=target, deadlines=deadlines)

@@ -70,7 +70,9 @@ class CheckSummary(BaseModel):
     reason: Optional[str] = None  # why it did not run, or the report's error line
 
 
-class Manifest(BaseModel):
+class HandinManifest(BaseModel):
+    """The record sealed into every hand-in attempt: who, which task, when, which files (and their hashes)."""
+
     model_config = ConfigDict(extra="forbid")
 
     format: Literal[1] = 1
@@ -108,13 +110,13 @@ class Manifest(BaseModel):
         return sum(f.size for f in self.files)
 
 
-def dump_manifest(manifest: Manifest) -> bytes:
+def dump_manifest(manifest: HandinManifest) -> bytes:
     return (manifest.model_dump_json(indent=2) + "\n").encode("utf-8")
 
 
-def load_manifest(data: bytes) -> Manifest:
+def load_manifest(data: bytes) -> HandinManifest:
     try:
-        return Manifest.model_validate(json.loads(data.decode("utf-8")))
+        return HandinManifest.model_validate(json.loads(data.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestError(f"not valid JSON ({exc})") from None
     except RecursionError:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tutor.doctor import Finding
+from tutor.config import ConfigError, load_config
+from tutor.finding import Finding
+from tutor.handin.layout import folder_problem, group_name
+from tutor.handin.mine import my_folders
 
 
-def handin_findings() -> list["Finding"]:
-    from tutor.config import ConfigError, load_config
-    from tutor.doctor import Finding
-    from tutor.handin.layout import folder_problem, group_name
-    from tutor.handin.mine import my_folders
-
+def handin_findings() -> list[Finding]:
+    """The hand-in area in the course config: reachable, your folder sound, your role."""
     try:
         config = load_config()
     except ConfigError:

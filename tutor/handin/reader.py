@@ -23,7 +23,7 @@ from typing import Callable, Optional
 from tutor.handin.attempt import ATTEMPT_RE, CHUNK
 from tutor.handin.deadlines import human_delta
 from tutor.handin.layout import course_umask
-from tutor.handin.manifest import MANIFEST_NAME, Manifest, ManifestError, load_manifest, receipt
+from tutor.handin.manifest import MANIFEST_NAME, HandinManifest, ManifestError, load_manifest, receipt
 
 MAX_MANIFEST_BYTES = 1 << 20
 # What a student can put in their own folder is unbounded; reading it is not.
@@ -208,7 +208,7 @@ class AttemptView:
     name: str
     handed_in_at: Optional[datetime] = None  # the attempt folder's ctime
     changed_at: Optional[datetime] = None  # the latest ctime of anything in it, if later
-    manifest: Optional[Manifest] = None
+    manifest: Optional[HandinManifest] = None
     receipt: Optional[str] = None
     problems: list[str] = field(default_factory=list)
     copied: list[str] = field(default_factory=list)  # files copied into `copy_to`
@@ -234,7 +234,7 @@ class AttemptView:
         return self.usable and not self.problems
 
 
-Wanted = Callable[[Manifest], tuple[set[str], list[str]]]
+Wanted = Callable[[HandinManifest], tuple[set[str], list[str]]]
 
 # The one read call of a copy: a seam for tests that grow a file between two reads.
 _read = os.read

@@ -17,7 +17,7 @@ from tutor.errors import UserError
 from tutor.handin.attempt import Selection, Written, choose_files, write_attempt
 from tutor.handin.deadlines import is_aware
 from tutor.handin.layout import own_folder, user_name
-from tutor.handin.manifest import CheckSummary, Manifest, ManifestFile
+from tutor.handin.manifest import CheckSummary, HandinManifest, ManifestFile
 from tutor.handin.mine import my_folder
 
 
@@ -133,8 +133,8 @@ def hand_in(task: Task, submission: Path, config: CourseConfig, anyway: bool,
     deadline = deadline_of(config, task.id)
     uid, me = os.geteuid(), user_name()
 
-    def make_manifest(number: int, files: list[ManifestFile]) -> Manifest:
-        return Manifest(
+    def make_manifest(number: int, files: list[ManifestFile]) -> HandinManifest:
+        return HandinManifest(
             task=task.id,
             student=me,
             uid=uid,

@@ -58,7 +58,7 @@ def start_workspace(task: Task, root: Path) -> StartResult:
 
 def earlier_workspaces(task_ids: list[str], root: Path) -> list[tuple[str, Path]]:
     """The workspaces of earlier tasks, as recorded by `tutor start` or under the root."""
-    from tutor.state.progress import load_progress
+    from tutor.state.student_progress import load_progress
 
     progress = load_progress()
     found = []

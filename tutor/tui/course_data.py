@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from exercises import Catalog, Task
-from tutor.state.progress import Progress, TaskStatus
+from tutor.state.student_progress import StudentProgress, TaskStatus
 
 JOB_RUNNING = "job running"
 COMPLETE = (TaskStatus.graded.value, TaskStatus.done.value)
@@ -51,7 +51,7 @@ class ChapterGroup:
     rows: list[TaskRow]
 
 
-def task_status(task_id: str, progress: Progress, running: Iterable[str] = ()) -> str:
+def task_status(task_id: str, progress: StudentProgress, running: Iterable[str] = ()) -> str:
     """The status a student sees; a queued or running job outranks the stored status."""
     if task_id in set(running):
         return JOB_RUNNING
@@ -66,7 +66,7 @@ def matches(task: Task, query: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
-def chapters(catalog: Catalog, progress: Progress, running: Iterable[str] = (),
+def chapters(catalog: Catalog, progress: StudentProgress, running: Iterable[str] = (),
              query: str = "") -> list[ChapterGroup]:
     """The course grouped by chapter, filtered by `query` (empty chapters dropped)."""
     running = set(running)
@@ -83,6 +83,6 @@ def chapters(catalog: Catalog, progress: Progress, running: Iterable[str] = (),
     return groups
 
 
-def completed(catalog: Catalog, progress: Progress) -> int:
+def completed(catalog: Catalog, progress: StudentProgress) -> int:
     """How many tasks are graded (passed) or, for guides, done."""
     return sum(progress.task(t.id).status.value in COMPLETE for t in catalog)

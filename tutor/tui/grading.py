@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from grader.report import Report
-from tutor.state.progress import load_progress, record_result
+from tutor.state.student_progress import load_progress, record_result
 from tutor.tui.runner import CliResult, run_cli
 
 

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from tutor.state.progress import load_progress
+from tutor.state.student_progress import load_progress
 from tutor.tui.course_data import STATUS_ICON, STATUS_STYLE, chapters, completed
 
 TASK_KEY = "task:"

@@ -21,7 +21,7 @@ from textual.worker import Worker
 
 from exercises import ExerciseKind, Task
 from grader.report import Report
-from tutor.state.progress import load_progress, record_done, record_hint, record_start
+from tutor.state.student_progress import load_progress, record_done, record_hint, record_start
 from tutor.state.workspace import WorkspaceError, start_workspace, workspace_path
 from tutor.tui.course_data import STATUS_ICON, STATUS_STYLE, task_status
 from tutor.tui.grading import run_report

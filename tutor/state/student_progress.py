@@ -43,7 +43,7 @@ class TaskProgress(BaseModel):
     best_score: float = 0.0
 
 
-class Progress(BaseModel):
+class StudentProgress(BaseModel):
     version: int = 1
     tasks: dict[str, TaskProgress] = Field(default_factory=dict)
 
@@ -63,11 +63,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _read(path: Path) -> Progress:
+def _read(path: Path) -> StudentProgress:
     if not path.is_file():
-        return Progress()
+        return StudentProgress()
     try:
-        return Progress.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        return StudentProgress.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, ValidationError, UnicodeDecodeError):
         moved = quarantine(path)
         warnings.warn(
@@ -75,18 +75,18 @@ def _read(path: Path) -> Progress:
             ProgressCorrupt,
             stacklevel=3,
         )
-        return Progress()
+        return StudentProgress()
 
 
-def load_progress(path: Optional[Path] = None) -> Progress:
+def load_progress(path: Optional[Path] = None) -> StudentProgress:
     path = path or progress_path()
     if not path.is_file():
-        return Progress()
+        return StudentProgress()
     with locked(path):
         return _read(path)
 
 
-def update_progress(change: Callable[[Progress], None], path: Optional[Path] = None) -> Progress:
+def update_progress(change: Callable[[StudentProgress], None], path: Optional[Path] = None) -> StudentProgress:
     """Read-modify-write under the lock, so concurrent tutor processes lose nothing."""
     path = path or progress_path()
     with locked(path):
@@ -96,7 +96,7 @@ def update_progress(change: Callable[[Progress], None], path: Optional[Path] = N
     return progress
 
 
-def _entry(progress: Progress, task_id: str) -> TaskProgress:
+def _entry(progress: StudentProgress, task_id: str) -> TaskProgress:
     return progress.tasks.setdefault(task_id, TaskProgress())
 
 
@@ -104,7 +104,7 @@ def record_hint(task_id: str, total_hints: int) -> int:
     """Reveal one more hint; returns how many are shown now (capped at the total)."""
     shown = 0
 
-    def change(p: Progress) -> None:
+    def change(p: StudentProgress) -> None:
         nonlocal shown
         entry = _entry(p, task_id)
         entry.hints_shown = min(entry.hints_shown + 1, total_hints)
@@ -117,7 +117,7 @@ def record_hint(task_id: str, total_hints: int) -> int:
 
 
 def record_start(task_id: str, workspace: Path) -> None:
-    def change(p: Progress) -> None:
+    def change(p: StudentProgress) -> None:
         entry = _entry(p, task_id)
         entry.workspace = str(workspace)
         entry.started_at = entry.started_at or now()
@@ -130,7 +130,7 @@ def record_start(task_id: str, workspace: Path) -> None:
 def record_result(task_id: str, mode: str, status: str, score: float) -> None:
     """Record a check ('check') or grade ('grade') outcome and move the status forward."""
 
-    def change(p: Progress) -> None:
+    def change(p: StudentProgress) -> None:
         entry = _entry(p, task_id)
         result = Result(status=status, score=score, at=now())
         if mode == "grade":
@@ -149,7 +149,7 @@ def record_result(task_id: str, mode: str, status: str, score: float) -> None:
 
 
 def record_done(task_id: str) -> None:
-    def change(p: Progress) -> None:
+    def change(p: StudentProgress) -> None:
         entry = _entry(p, task_id)
         entry.status = TaskStatus.done
         entry.best_score = 1.0
