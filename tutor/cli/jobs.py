@@ -190,8 +190,8 @@ def register(app: typer.Typer) -> None:
             _submit(task, path, profile, time, dry_run)
 
     @app.command("jobs")
-    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as a JSON list (the shape is "
-                                              "below and in the README)")) -> None:
+    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as a JSON list (its keys are "
+                                              "described above and in the README)")) -> None:
         """Your jobs: id, task, state, elapsed time, node, exit code, pending reason.
 
         --json prints a JSON list, oldest job first, one object per job with these keys (a stable

@@ -35,6 +35,7 @@ STATE_STYLE = {
     "OUT_OF_MEMORY": "red",
     "NODE_FAIL": "red",
 }
+STATUS_STYLE = {"active": "cyan", "finished": "green", "failed": "red"}  # states without their own
 NO_JOBS = ("No jobs yet.\n\n"
            "Open a task that trains on the cluster (task8.4, task8.5)\n"
            "and press u to submit it, or run `tutor submit TASK`\n"
@@ -97,7 +98,7 @@ class JobsScreen(Screen):
         jobs = list(reversed(app.jobs))  # newest first
         table.clear()
         for job in jobs:
-            state = Text(job.state, style=STATE_STYLE.get(job.state, ""))
+            state = Text(job.state, style=STATE_STYLE.get(job.state) or STATUS_STYLE[job.status])
             table.add_row(job.job_id, job.task or "", state, job.elapsed or "", job.node or "",
                           job.exit_code or "", job.reason or "", key=job.job_id)
         status = self.query_one("#jobs-status", Static)
