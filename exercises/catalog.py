@@ -16,15 +16,11 @@ from typing import Iterable, Iterator, Optional
 
 from pydantic import ValidationError
 
+from exercises.layout import PACKS_ROOT as PACKS_ROOT  # re-exported: where the shipped packs are
+from exercises.layout import CatalogError, Problem, pack_folders, task_folders
 from exercises.pack import Pack
 from exercises.schema import Exercise
 from exercises.spec_errors import describe, did_you_mean, read_text, toml_line
-
-PACKS_ROOT = Path(__file__).resolve().parent / "packs"
-
-
-class CatalogError(Exception):
-    """A spec that cannot be used; the message names the file, the field and the reason."""
 
 
 class UnknownTask(LookupError):
@@ -110,24 +106,6 @@ def load_pack(folder: Path) -> tuple[Pack, list[Task]]:
     return pack, [load_task(child, pack.id) for child in task_folders(folder)]
 
 
-def task_folders(folder: Path) -> list[Path]:
-    return [child for child in sorted(folder.iterdir()) if (child / "exercise.toml").is_file()]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A pack or task that could not be loaded and was left out of the course."""
-
-    message: str  # file:line: where: reason (one or more lines)
-    pack: Optional[str] = None  # the pack folder's name
-    task: Optional[str] = None  # the task folder's name
-
-    @property
-    def headline(self) -> str:
-        what = f"task {self.task}" if self.task else f"pack {self.pack}" if self.pack else "exercise folder"
-        return f"{what} left out: {self.message.splitlines()[0]}"
-
-
 @dataclass
 class Catalog:
     packs: list[Pack]
@@ -176,27 +154,6 @@ def normalise_task_id(task_id: str) -> str:
     if key[:1].isdigit():
         key = "task" + key
     return key
-
-
-def pack_folders(extra_dirs: Iterable[Path] = (), problems: Optional[list[Problem]] = None) -> list[Path]:
-    """Shipped packs first, then each extra folder (itself a pack, or a folder of packs).
-    A missing folder raises, or is recorded in `problems` when given."""
-    folders = sorted(p for p in PACKS_ROOT.iterdir() if (p / "pack.toml").is_file())
-    for extra in extra_dirs:
-        extra = Path(extra).expanduser()
-        if (extra / "pack.toml").is_file():
-            folders.append(extra)
-        elif extra.is_dir():
-            found = sorted(p for p in extra.iterdir() if (p / "pack.toml").is_file())
-            if not found and problems is not None:
-                problems.append(Problem(f"{extra}: exercise_dirs folder has no pack.toml in it or in its sub-folders "
-                                        "(a pack is a folder with pack.toml and one folder per task)"))
-            folders.extend(found)
-        elif problems is not None:
-            problems.append(Problem(f"{extra}: exercise_dirs folder not found"))
-        else:
-            raise CatalogError(f"{extra}: exercise folder not found")
-    return folders
 
 
 def load_catalog(

@@ -17,17 +17,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tutor.trust import foreign_cwd_config, untrusted_reason
-
-APP = "tutor"
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used: the message names the file, field and reason."""
+from tutor.config_files import APP as APP  # noqa: F401 (re-exported)
+from tutor.config_files import (
+    ENV_OVERRIDES,
+    ConfigError,
+    beside,
+    config_candidates,  # noqa: F401 (re-exported)
+    find_config_file,  # noqa: F401 (re-exported)
+    folders_trust_problem,
+    user_data_dir,  # noqa: F401 (re-exported)
+)
+from tutor.trust import untrusted_reason
 
 
 class CourseConfig(BaseSettings):
@@ -111,32 +114,6 @@ class _SelectedEnv(PydanticBaseSettingsSource):
         return {k: os.environ[v] for k, v in self.NAMES.items() if os.environ.get(v)}
 
 
-def config_candidates() -> list[Path]:
-    """Where a config file is looked for, in order."""
-    explicit = os.environ.get("TUTOR_CONFIG")
-    if explicit:
-        return [Path(explicit).expanduser()]
-    return [
-        Path.cwd() / "tutor.toml",
-        Path(platformdirs.user_config_dir(APP)) / "config.toml",
-        Path("/etc/tutor/config.toml"),
-    ]
-
-
-def find_config_file() -> Optional[Path]:
-    candidates = config_candidates()
-    if os.environ.get("TUTOR_CONFIG") and not candidates[0].is_file():
-        raise ConfigError(f"{candidates[0]}: TUTOR_CONFIG names a file that does not exist")
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is not None and not os.environ.get("TUTOR_CONFIG") and found == candidates[0]:
-        # Found only because of where you stand: it must be yours (or root's), not a file
-        # someone left in a folder you happened to cd into.
-        reason = untrusted_reason(found) or foreign_cwd_config(found)
-        if reason:
-            raise ConfigError(reason)
-    return found
-
-
 def load_config_file(path: Optional[Path]) -> CourseConfig:
     raw: dict = {}
     if path is not None:
@@ -160,22 +137,23 @@ def load_config_file(path: Optional[Path]) -> CourseConfig:
         raise ConfigError("\n".join(lines)) from None
     # Relative paths in a file are relative to that file.
     if path is not None:
-        base = path.parent
         updates = {}
         for name in ("data_dir", "workspace_root", "profiles_dir", "handin_dir", "solutions_dir"):
             value = getattr(config, name)
-            if value is not None and not value.is_absolute() and name in raw:
-                updates[name] = (base / value).resolve()
+            if value is not None and name in raw:
+                updates[name] = beside(path, value)
         if config.exercise_dirs:
-            updates["exercise_dirs"] = [
-                p if p.is_absolute() else (base / p).resolve() for p in config.exercise_dirs
-            ]
+            updates["exercise_dirs"] = [beside(path, p) for p in config.exercise_dirs]
         config = config.model_copy(update=updates)
-    for folder in [*config.exercise_dirs, *filter(None, [config.profiles_dir, config.solutions_dir])]:
-        reason = untrusted_reason(folder)
-        if reason:
-            raise ConfigError(f"{path}: {reason}")
+    reason = folders_trust_problem(path, trusted_folders(config))
+    if reason:
+        raise ConfigError(reason)
     return config
+
+
+def trusted_folders(config: CourseConfig) -> list[Path]:
+    """The folders the config makes tutor read from, which must be safe from other users."""
+    return [*config.exercise_dirs, *filter(None, [config.profiles_dir, config.solutions_dir])]
 
 
 @lru_cache(maxsize=1)
@@ -185,13 +163,5 @@ def _cached(path: Optional[Path], env_key: tuple) -> CourseConfig:
 
 def load_config() -> CourseConfig:
     """The config in force for this process (raises ConfigError with file and field)."""
-    env_key = tuple(os.environ.get(k) for k in ("TUTOR_PROFILE", "TUTOR_WORKSPACE_ROOT"))
+    env_key = tuple(os.environ.get(k) for k in ENV_OVERRIDES)
     return _cached(find_config_file(), env_key)
-
-
-def user_data_dir() -> Path:
-    """Progress, hints and the job store. `TUTOR_HOME` overrides (tests, shared accounts)."""
-    override = os.environ.get("TUTOR_HOME")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP))
