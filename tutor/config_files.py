@@ -70,6 +70,11 @@ def user_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
 
 
+def progress_file() -> Path:
+    """The student's progress file (tutor.state.student_progress reads and writes it)."""
+    return user_data_dir() / "progress.json"
+
+
 def user_cache_dir() -> Path:
     """What tutor can rebuild at any time (verified data, probes, the task listing).
     `TUTOR_CACHE_DIR` overrides."""

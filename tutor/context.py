@@ -90,16 +90,3 @@ class Context:
 
 def load_context() -> Context:
     return Context(config=load_config())
-
-
-def warn_problems(catalog: Catalog) -> None:
-    """One warning line per pack or task left out of the course (stderr), and why."""
-    from tutor.console import warn
-
-    for problem in catalog.problems:
-        warn(problem.headline)
-    if catalog.problems:
-        warn(f"{len(catalog.problems)} spec problem(s): the rest of the course works; "
-             "instructors: `tutor doctor` or `tutor author check` shows each in full")
-    if not len(catalog):
-        warn("the course has no tasks: check `packs` and `exercise_dirs` in tutor.toml (tutor doctor)")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from tutor.services.listing import Listing
 
 TASK_HELP = "e.g. task8.1 (default: the task whose workspace folder you are in)"
 
@@ -30,59 +33,64 @@ def list_tasks(
     as_json: bool = typer.Option(False, "--json", help="Print the task list as JSON."),
 ) -> None:
     """List the course's tasks by pack and chapter, with your status for each."""
-    from rich.table import Table
-
     from tutor.cli.output import out
-    from tutor.context import load_context, warn_problems
-    from tutor.state.student_progress import load_progress
+    from tutor.services.listing import load_listing
 
-    ctx = load_context()
-    progress = load_progress()
-    warn_problems(ctx.catalog)
-    deadlines = ctx.config.deadlines
+    listing = load_listing()  # cached while no spec, config or progress changed
+    warn_problems(listing)
+    deadlines = listing.deadlines
     if as_json:
         rows = [
             {
-                "task": t.id,
-                "title": t.spec.title,
-                "pack": t.spec.pack,
-                "chapter": t.spec.chapter,
-                "kind": t.spec.kind.value,
-                "needs_gpu": t.spec.needs_gpu,
-                "status": progress.task(t.id).status.value,
-                "deadline": deadlines[t.id].isoformat() if t.id in deadlines else None,
+                "task": r.task,
+                "title": r.title,
+                "pack": r.pack,
+                "chapter": r.chapter,
+                "kind": r.kind,
+                "needs_gpu": r.needs_gpu,
+                "status": listing.status(r.task),
+                "deadline": deadlines[r.task].isoformat() if r.task in deadlines else None,
             }
-            for t in ctx.catalog
+            for r in listing.rows
         ]
         print(json.dumps(rows, indent=2))
         return
-    done = 0
-    for pack, chapter, tasks in ctx.catalog.by_chapter():
-        table = Table(
-            title=f"{pack.title} · {pack.chapter_title(chapter)}",
-            title_justify="left",
-            show_edge=False,
-            pad_edge=False,
-            expand=False,
-        )
+    from rich.table import Table
+
+    rows = {r.task: r for r in listing.rows}
+    for group in listing.groups:
+        table = Table(title=group.heading, title_justify="left", show_edge=False, pad_edge=False, expand=False)
         table.add_column("task", style="bold", no_wrap=True)
         table.add_column("title")
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
-        dated = any(t.id in deadlines for t in tasks)
+        dated = any(t in deadlines for t in group.tasks)
         if dated:
             table.add_column("due")
-        for task in tasks:
-            status = progress.task(task.id).status.value
-            done += status in ("graded", "done")
-            kind = task.spec.kind.value + (" · GPU" if task.spec.needs_gpu else "")
-            row = [task.id, task.spec.title, kind, f"[{STATUS_STYLE[status]}]{status}[/]"]
+        for task in map(rows.__getitem__, group.tasks):
+            status = listing.status(task.task)
+            kind = task.kind + (" · GPU" if task.needs_gpu else "")
+            row = [task.task, task.title, kind, f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]"]
             if dated:
-                row.append(due_text(deadlines.get(task.id)))
+                row.append(due_text(deadlines.get(task.task)))
             table.add_row(*row)
         out.print(table)
         out.print()
-    out.print(f"{done}/{len(ctx.catalog)} tasks complete. Next: tutor show TASK")
+    done = sum(listing.status(r.task) in ("graded", "done") for r in listing.rows)
+    out.print(f"{done}/{len(listing.rows)} tasks complete. Next: tutor show TASK")
+
+
+def warn_problems(listing: "Listing") -> None:
+    """One warning line per pack or task left out of the course (stderr), and why."""
+    from tutor.console import warn
+
+    for headline in listing.problems:
+        warn(headline)
+    if listing.problems:
+        warn(f"{len(listing.problems)} spec problem(s): the rest of the course works; "
+             "instructors: `tutor doctor` or `tutor author check` shows each in full")
+    if not listing.rows:
+        warn("the course has no tasks: check `packs` and `exercise_dirs` in tutor.toml (tutor doctor)")
 
 
 def due_text(when) -> str:

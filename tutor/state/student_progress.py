@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 from pydantic import BaseModel, Field, ValidationError
 
-from tutor.config import user_data_dir
+from tutor.config_files import progress_file
 from tutor.state.atomic import locked, quarantine, write_json_atomic
 
 
@@ -56,7 +56,7 @@ class ProgressCorrupt(UserWarning):
 
 
 def progress_path() -> Path:
-    return user_data_dir() / "progress.json"
+    return progress_file()
 
 
 def now() -> datetime:
