@@ -182,3 +182,19 @@ def test_job_logs_read_both_streams_once_and_the_error_tail(tmp_path):
     with row.stdout.open("a") as log:
         log.write("Epoch 2/2\nTest accur")
     assert tail.lines() == ["Epoch 2/2"] and tail.lines(final=True) == ["Test accur"]
+
+
+def test_following_a_log_collapses_progress_redraws_and_keeps_split_characters(tmp_path):
+    """Keras redraws its progress bar with carriage returns: `tutor logs --follow` shows the last
+    frame of each line, not every frame; CRLF endings and a character split across two reads
+    come out whole."""
+    log = tmp_path / "job.out"
+    log.write_bytes(b"Epoch 1/2\r\n 10/938 loss 2.3\r500/938 loss 0.4\r938/938 loss 0.2 acc 0.94\n")
+    tail = LogTail(log)
+    assert tail.lines() == ["Epoch 1/2", "938/938 loss 0.2 acc 0.94"]
+    with log.open("ab") as handle:
+        handle.write("accuracy 0.99 \u2714".encode()[:-1])  # the check mark's last byte not yet written
+    assert tail.lines() == []
+    with log.open("ab") as handle:
+        handle.write("accuracy 0.99 \u2714".encode()[-1:] + b"\n")
+    assert tail.lines() == ["accuracy 0.99 \u2714"]

@@ -61,17 +61,21 @@ class LogTail:
     """New complete lines of a growing log (Keras' carriage-return redraws collapsed)."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.offset, self.partial = path, 0, ""
+        self.path, self.offset, self.partial = path, 0, b""
 
     def lines(self, final: bool = False) -> list[str]:
-        """Lines written since the last call; with `final`, the unterminated last one too."""
+        """Lines written since the last call; with `final`, the unterminated last one too.
+
+        Read as bytes: text mode would turn each `\r` redraw into a line of its own, and a
+        multi-byte character split across two reads would be garbled."""
         try:
-            with self.path.open("r", encoding="utf-8", errors="replace") as handle:
+            with self.path.open("rb") as handle:
                 handle.seek(self.offset)
                 chunk = handle.read()
                 self.offset = handle.tell()
         except OSError:
-            chunk = ""
-        parts = (self.partial + chunk).split("\n")
-        self.partial = "" if final else parts.pop()
-        return [line for line in (p.split("\r")[-1] for p in parts) if line.strip()]
+            chunk = b""
+        parts = (self.partial + chunk).split(b"\n")
+        self.partial = b"" if final else parts.pop()
+        frames = (p.rstrip(b"\r").split(b"\r")[-1].decode("utf-8", errors="replace") for p in parts)
+        return [line for line in frames if line.strip()]
