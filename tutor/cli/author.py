@@ -14,11 +14,8 @@ import typer
 if TYPE_CHECKING:
     from exercises import Task
 
-author_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(author_app, name="author")
+author_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True,
+                        add_completion=False, rich_markup_mode=None)
 
 
 def default_solutions() -> Optional[Path]:

@@ -14,10 +14,6 @@ autograder_app = typer.Typer(
 ROOT_HELP = "The harness' root folder (change it to try the grader in a simulated root)."
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(autograder_app)
-
-
 def _task(task_id: str):
     from tutor.context import load_context
 

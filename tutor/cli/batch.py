@@ -9,10 +9,6 @@ from typing import Optional
 import typer
 
 
-def register(app: typer.Typer) -> None:
-    app.command("batch")(batch)
-
-
 def _default_workers() -> int:
     from grader.limits import available_cpus
 

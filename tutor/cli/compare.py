@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from tutor.context import Context
 
 
-def register(app: typer.Typer) -> None:
-    app.command("compare")(compare)
-
-
 def compare(
     targets: list[str] = typer.Argument(..., metavar="TASK|PATH...", help="Tasks, run folders or train.json files."),
     write: Optional[Path] = typer.Option(None, "--write", help="Also write the table to this file."),

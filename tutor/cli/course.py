@@ -21,14 +21,6 @@ STATUS_STYLE = {
 }
 
 
-def register(app: typer.Typer) -> None:
-    app.command("list")(list_tasks)
-    app.command("show")(show)
-    app.command("hint")(hint)
-    app.command("start")(start)
-    app.command("done")(done)
-
-
 def list_tasks(
     as_json: bool = typer.Option(False, "--json", help="Print the task list as JSON."),
 ) -> None:

@@ -7,15 +7,11 @@ from typing import Optional
 
 import typer
 
-
-def register(app: typer.Typer) -> None:
-    """Add the `tutor course` group to the app."""
-    course = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
+course_app = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
                          no_args_is_help=True, add_completion=False, rich_markup_mode=None)
-    course.command("init")(course_init)
-    app.add_typer(course, name="course")
 
 
+@course_app.command("init")
 def course_init(
     folder: Path = typer.Argument(..., metavar="DIR", help="The hand-in area on the shared filesystem."),
     group: str = typer.Option(..., "--group", help="The instructors' Unix group (reads every attempt)."),

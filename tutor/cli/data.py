@@ -8,11 +8,8 @@ from typing import Optional
 
 import typer
 
-data_app = typer.Typer(help="Staged datasets and pretrained weights (offline first).", no_args_is_help=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(data_app, name="data")
+data_app = typer.Typer(help="Staged datasets and pretrained weights (offline first).", no_args_is_help=True,
+                        add_completion=False, rich_markup_mode=None)
 
 
 @data_app.command("status")

@@ -9,10 +9,6 @@ import typer
 MARK = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "missing": "[red]✗[/]", "error": "[bold red]✗[/]"}
 
 
-def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)
-
-
 def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
     no_tf: bool = typer.Option(False, "--no-tf", help="Skip the (slow) TensorFlow probe."),

@@ -22,13 +22,6 @@ TASK_HELP = "e.g. task8.1 (default: the task whose workspace folder you are in)"
 JSON_HELP = "Print the report as JSON on stdout."
 
 
-def register(app: typer.Typer) -> None:
-    app.command("check")(check)
-    app.command("grade")(grade)
-    app.command("train")(train)
-    app.command("watch")(watch)
-
-
 # ------------------------------------------------------------------------------ helpers
 
 

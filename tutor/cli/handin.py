@@ -9,12 +9,6 @@ from typing import Optional
 import typer
 
 
-def register(app: typer.Typer) -> None:
-    """Add this group's commands to the app."""
-    app.command("handin")(handin)
-    app.command("collect")(collect)
-
-
 def handin(
     task_id: Optional[str] = typer.Argument(None, metavar="TASK", help="e.g. task8.1"),
     anyway: bool = typer.Option(False, "--anyway", help="Hand in even if required checks fail or files are missing."),

@@ -173,58 +173,55 @@ def _cancel(job_id: str) -> None:
     out.print(f"Cancelled job {job_id} ({record.task}); it was {record.state}.", markup=False)
 
 
-def register(app: typer.Typer) -> None:
-    """Add this group's commands to the app."""
-    @app.command("submit")
-    def submit_cmd(
-        task: Optional[str] = typer.Argument(None, metavar="[TASK]", help="task id, e.g. task8.4 (default: the "
-                                             "task whose workspace folder you are in)"),
-        path: Optional[Path] = typer.Option(None, "--path", help="submission folder (default: the task's workspace)"),
-        profile: Optional[str] = typer.Option(None, "--profile", help="cluster profile (default: the course's)"),
-        time: Optional[str] = typer.Option(None, "--time", help="wall-time limit HH:MM:SS"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="print exactly the script sbatch would get (and "
-                                     "tutor's rendering as a diff where they differ); submit nothing"),
-    ) -> None:
-        """Write the task's SLURM job script into its workspace and submit it with sbatch."""
-        with _user_errors():
-            _submit(task, path, profile, time, dry_run)
+def submit_cmd(
+    task: Optional[str] = typer.Argument(None, metavar="[TASK]", help="task id, e.g. task8.4 (default: the "
+                                         "task whose workspace folder you are in)"),
+    path: Optional[Path] = typer.Option(None, "--path", help="submission folder (default: the task's workspace)"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="cluster profile (default: the course's)"),
+    time: Optional[str] = typer.Option(None, "--time", help="wall-time limit HH:MM:SS"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print exactly the script sbatch would get (and "
+                                 "tutor's rendering as a diff where they differ); submit nothing"),
+) -> None:
+    """Write the task's SLURM job script into its workspace and submit it with sbatch."""
+    with _user_errors():
+        _submit(task, path, profile, time, dry_run)
 
-    @app.command("jobs")
-    def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as a JSON list (its keys are "
-                                              "described above and in the README)")) -> None:
-        """Your jobs: id, task, state, elapsed time, node, exit code, pending reason.
 
-        --json prints a JSON list, oldest job first, one object per job with these keys (a stable
-        shape: keys are only ever added): job_id, task, state (SLURM's word), status (active,
-        finished or failed), elapsed, node, exit_code, reason (why it is pending), profile,
-        workspace, script, job_name, stdout_pattern, stderr_pattern, stdout and stderr (the two
-        log files), submitted_at and updated_at (ISO 8601, UTC). Warnings go to stderr.
-        """
-        with _user_errors():
-            _jobs(as_json)
+def jobs_cmd(as_json: bool = typer.Option(False, "--json", help="print the jobs as a JSON list (its keys are "
+                                          "described above and in the README)")) -> None:
+    """Your jobs: id, task, state, elapsed time, node, exit code, pending reason.
 
-    @app.command("logs")
-    def logs_cmd(
-        job: Optional[str] = typer.Argument(None, help="job id (see `tutor jobs`)"),
-        raw: bool = typer.Option(False, "--raw", help="the logs as written, noise included"),
-        follow: bool = typer.Option(False, "--follow", "-f", help="keep printing while the job runs"),
-        files: list[Path] = typer.Option([], "--file", help="a saved log (.out/.err; its partner is found next to it)"),
-    ) -> None:
-        """A job's output without TensorFlow's start-up noise, and a summary of the training."""
-        from tutor.cli.joblogs import show_files, show_job
+    --json prints a JSON list, oldest job first, one object per job with these keys (a stable
+    shape: keys are only ever added): job_id, task, state (SLURM's word), status (active,
+    finished or failed), elapsed, node, exit_code, reason (why it is pending), profile,
+    workspace, script, job_name, stdout_pattern, stderr_pattern, stdout and stderr (the two
+    log files), submitted_at and updated_at (ISO 8601, UTC). Warnings go to stderr.
+    """
+    with _user_errors():
+        _jobs(as_json)
 
-        with _user_errors():
-            if files:
-                show_files(files, raw)
-            elif job is None:
-                from tutor.errors import UserError
 
-                raise UserError("name a job (`tutor jobs` lists them) or a saved log with --file PATH")
-            else:
-                show_job(job, raw, follow)
+def logs_cmd(
+    job: Optional[str] = typer.Argument(None, help="job id (see `tutor jobs`)"),
+    raw: bool = typer.Option(False, "--raw", help="the logs as written, noise included"),
+    follow: bool = typer.Option(False, "--follow", "-f", help="keep printing while the job runs"),
+    files: list[Path] = typer.Option([], "--file", help="a saved log (.out/.err; its partner is found next to it)"),
+) -> None:
+    """A job's output without TensorFlow's start-up noise, and a summary of the training."""
+    from tutor.cli.joblogs import show_files, show_job
 
-    @app.command("cancel")
-    def cancel_cmd(job: str = typer.Argument(..., help="job id (see `tutor jobs`)")) -> None:
-        """Cancel one of your jobs (scancel)."""
-        with _user_errors():
-            _cancel(job)
+    with _user_errors():
+        if files:
+            show_files(files, raw)
+        elif job is None:
+            from tutor.errors import UserError
+
+            raise UserError("name a job (`tutor jobs` lists them) or a saved log with --file PATH")
+        else:
+            show_job(job, raw, follow)
+
+
+def cancel_cmd(job: str = typer.Argument(..., help="job id (see `tutor jobs`)")) -> None:
+    """Cancel one of your jobs (scancel)."""
+    with _user_errors():
+        _cancel(job)

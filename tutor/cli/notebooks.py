@@ -12,10 +12,6 @@ if TYPE_CHECKING:
     pass
 
 
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)
-
-
 def _mnist_path() -> str:
     """The staged MNIST this course uses, as the exported script's default path."""
     from grader.data import DataError, resolve_dataset

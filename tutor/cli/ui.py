@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import typer
-
-
-def register(app: typer.Typer) -> None:
-    """Add this group's commands to the app."""
-    app.command("ui")(ui)
-
 
 def ui() -> None:
     """Open the full-screen guide through the course (the same as `tutor` alone)."""
