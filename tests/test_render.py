@@ -1,5 +1,7 @@
 """The human rendering of a report: want/got table, score, layer table, baseline comparison."""
 
+import re
+
 from rich.console import Console
 
 from exercises import load_catalog
@@ -31,9 +33,9 @@ def test_failed_checks_show_want_got_points_and_the_fix():
     text = report_text(report_for("task8.1", dense), spec("task8.1"))
     assert "want" in text and "got" in text and "points" in text
     row = next(line for line in text.splitlines() if line.startswith("input-shape"))
-    assert "✗ failed" in row and "(None, 28, 28, 1)" in row and "(None, 784)" in row and "0/1" in row
+    assert "✘ failed" in row and "(None, 28, 28, 1)" in row and "(None, 784)" in row and "0/1" in row
     assert "keras.Input(shape=(28, 28, 1))" in text
-    assert "task8.1 failed   score 4/10 (40%)" in text
+    assert "✘ task8.1 failed, 4 of 10 points (40%)" in text
     assert "\x1b[" not in text  # plain text for feedback files
 
 
@@ -44,7 +46,7 @@ def test_failed_structural_check_shows_the_layer_table_against_the_baseline():
     layer_rows = [line for line in text.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"], ["4"], ["5"], ["6"])]
     assert len(layer_rows) == 6 and all(line.rstrip().endswith("same") for line in layer_rows)
     assert "51,264" in text and "62,346 total, 62,346 trainable, 0 non-trainable" in text
-    assert "depth       6 -> 6 layers (+0)" in text
+    assert re.search(r"^layers +6 +6 +\+0$", text, re.M), text
 
 
 def test_passing_structure_has_no_layer_table_but_compares_accuracy_with_the_book():
@@ -56,13 +58,14 @@ def test_passing_structure_has_no_layer_table_but_compares_accuracy_with_the_boo
     report = report.model_copy(update={"accuracy": 0.9851})
     text = report_text(report, spec("task8.1"))
     assert "layer by layer" not in text
-    assert "0.9704 published (5 epochs, sgd, batch 100) -> 0.9851 yours (+0.0147)" in text
+    assert re.search(r"^accuracy +0.9704 +0.9851 +\+0.0147$", text, re.M), text
+    assert "trained 5 epochs, sgd, batch 100" in " ".join(text.split())
 
 
 def test_gpu_task_points_to_submit():
     frozen = summary([("Dense", [None, 10], 12810, "softmax")], [None, 96, 96, 3])
     text = report_text(report_for("task8.5", frozen), spec("task8.5"), width=120)
-    assert "yours after `tutor submit task8.5`" in text
+    assert "your accuracy after `tutor submit task8.5` and `tutor grade task8.5`" in text
 
 
 def test_messages_are_not_rich_markup():

@@ -42,7 +42,7 @@ def test_the_books_mnist_py_passes_check_on_keras2_targets_only(tmp_path, profil
 
 def test_a_report_says_which_framework_trained_the_artifact_and_which_graded_it():
     from grader.report import Report
-    from tutor.render import provenance
+    from tutor.report_view import provenance
 
     report = Report(task="task8.1", status="passed", score=1.0, points=10, max_points=10, checks=[], duration_s=1.0,
                     meta={"tensorflow": "2.21.0", "keras": "3.15.1",

@@ -28,12 +28,18 @@ class Verdict:
 
 
 def check_label(check: "CheckResult", spec: Optional["Exercise"]) -> str:
-    """One name per check everywhere (table, problem lines, stderr, TUI): its title, else its id."""
+    """One name per check everywhere (table, problem lines, stderr, TUI, feedback, LMS exports):
+    its title, else its id."""
+    return label_of(check.id, spec)
+
+
+def label_of(check_id: str, spec: Optional["Exercise"]) -> str:
+    """`check_label` for a check known by its id."""
     if spec is not None:
         for spec_check in spec.checks:
-            if spec_check.id == check.id and spec_check.title:
+            if spec_check.id == check_id and spec_check.title:
                 return spec_check.title
-    return PIPELINE_ROWS.get(check.id, check.id)
+    return PIPELINE_ROWS.get(check_id, check_id)
 
 
 # The pipeline's own rows (not declared by exercises).
@@ -44,9 +50,10 @@ PIPELINE_ROWS = {
 }
 
 
-def produce_command(task: Task) -> str:
+def produce_command(task: "Task | Exercise") -> str:
     """The command that writes the trained artifact: train here, or submit for GPU tasks."""
-    return f"tutor {'submit' if task.spec.needs_gpu else 'train'} {task.id}"
+    spec = task.spec if isinstance(task, Task) else task
+    return f"tutor {'submit' if spec.needs_gpu else 'train'} {spec.id}"
 
 
 def following_task(task: Task, ctx: "Context") -> Optional[Task]:

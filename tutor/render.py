@@ -1,237 +1,172 @@
-"""Human rendering of a grade `Report` with rich: the check table, the score, the model.
+"""A grade report in the terminal (rich): `tutor.report_view`'s view laid out as text.
 
-Used by `tutor check/grade` (terminal) and by batch grading's per-student feedback files
-(`report_text`). Everything a submission wrote (messages, layer names) is shown as plain text,
-never interpreted as rich markup.
+Used by `tutor check/grade` and by batch grading's per-student feedback files (`report_text`).
+Everything a submission wrote (messages, layer names) is shown as plain text, never
+interpreted as rich markup. No cell takes more than two lines, at any width.
 """
 
 from __future__ import annotations
 
 import io
-import json
-from typing import Any, Optional, Union
+import textwrap
+from typing import Any, Optional
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from exercises.schema import STRUCTURAL_KINDS, Baseline, BaselineLayer, Exercise
-from grader.checks.common import shape_text
-from grader.checks.structural import model_layers
-from grader.report import LayerSummary, ModelSummary, Report
-from tutor.next_step import check_label
+from exercises.schema import Exercise
+from grader.report import Report
+from tutor.report_view import BaselineComparison, LayerComparison, ReportView, report_view
 
-MARKS = {
-    "passed": ("✓ passed", "green"),
-    "failed": ("✗ failed", "red"),
-    "error": ("! error", "yellow"),
-    "skipped": ("- skipped", "dim"),
-    "missing": ("✗ missing", "red"),
-    "manual": ("… by hand", "cyan"),
-}
-REPORT_STYLES = {"passed": "bold green", "failed": "bold red", "error": "bold yellow"}
+MAX_LINES = 2  # a table cell wraps to one extra line at most, then ends in "…"
 
 
-def cell(value: Any) -> str:
-    """A want/got value as table text: strings as they are, shapes as Keras prints them."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list) and all(v is None or isinstance(v, int) for v in value):
-        return shape_text(value)
-    return json.dumps(value)
+def clipped(value: str, width: int, style: str = "") -> Text:
+    """`value` wrapped to `width`, at most MAX_LINES lines."""
+    lines = textwrap.wrap(value, width=max(width, 4), max_lines=MAX_LINES, placeholder=" …",
+                          break_long_words=True, break_on_hyphens=False) or [""]
+    return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def checks_table(report: Report, spec: Optional[Exercise]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("check", overflow="fold", ratio=3)
-    table.add_column("status", no_wrap=True)
-    table.add_column("want", overflow="fold", ratio=2)
-    table.add_column("got", overflow="fold", ratio=2)
-    table.add_column("points", justify="right", no_wrap=True)
-    for check in report.checks:
-        mark, style = MARKS.get(check.status, (check.status, ""))
-        name = check_label(check, spec) + ("" if check.required else " (optional)")
-        table.add_row(
-            Text(name),
-            Text(mark, style=style),
-            Text(cell(check.expected)),
-            Text(cell(check.actual), style=style if check.status in ("failed", "error", "missing") else ""),
-            Text(f"{check.points:g}/{check.max_points:g}"),
-        )
-    return table
+def column_widths(view: ReportView, width: int, fixed: int) -> tuple[int, int]:
+    """(check label, want/got) widths for a table `width` wide whose other columns and gaps
+    take `fixed`: the label gets 45 % of the rest, no more than the longest label needs."""
+    free = max(36, width - fixed)
+    label_w = min(max(len(r.label) for r in view.checks), max(16, free * 9 // 20))
+    return label_w, max(8, (free - label_w) // 2)
 
 
-def problems(report: Report, spec: Optional[Exercise] = None) -> Optional[Text]:
-    """One line per failed or errored check (named as in the table): what is wrong and what to
-    do; the checks that depend on a model that did not build are named once, not repeated."""
-    lines = Text()
-    said: set[str] = set()
-    for check in report.checks:
-        if check.status in ("failed", "error", "missing"):
-            mark, style = MARKS[check.status]
-            lines.append(f"{mark[0]} {check_label(check, spec)}: ", style=style)
-            cause = check.message.split(": ", 1)[-1] if ": " in check.message else check.message
-            lines.append(("the same cause as above" if check.message in said or cause in said else check.message) + "\n")
-            said.update((check.message, cause))
-    unchecked = not_checked(report, spec)
-    if unchecked:
-        lines.append(f"- not checked until that is fixed: {', '.join(unchecked)}\n", style="dim")
-    return lines if lines.plain else None
+class ChecksTable:
+    """The check rows as a table fitted to the width it is printed at."""
+
+    def __init__(self, view: ReportView) -> None:
+        self.view = view
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = self.view.checks
+        status_w = max(len(f"{r.mark.icon} {r.mark.word}") for r in rows)
+        points_w = max(6, *(len(r.points) for r in rows))
+        label_w, value_w = column_widths(self.view, options.max_width, status_w + points_w + 3 * 4)
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("check", width=label_w)
+        table.add_column("status", width=status_w, no_wrap=True)
+        table.add_column("want", width=value_w)
+        table.add_column("got", width=value_w)
+        table.add_column("points", justify="right", width=points_w, no_wrap=True)
+        for row in rows:
+            mark = row.mark
+            table.add_row(
+                clipped(row.label, label_w),
+                Text(f"{mark.icon} {mark.word}", style=mark.style),
+                clipped(row.want, value_w),
+                clipped(row.got, value_w, mark.style if row.status in ("failed", "error", "missing") else ""),
+                Text(row.points),
+            )
+        yield table
 
 
-def not_checked(report: Report, spec: Optional[Exercise] = None) -> list[str]:
-    return [check_label(c, spec) for c in report.checks
-            if c.status == "skipped" and c.message.startswith("not checked")]
+def problem_lines(view: ReportView) -> Optional[Text]:
+    """One line per failed check (named as in the table), then the checks not run, once."""
+    text = Text()
+    for line in view.problems:
+        text.append(f"{line.mark.icon} {line.label}: ", style=line.mark.style)
+        text.append(line.message + "\n")
+    if view.not_run is not None:
+        text.append(f"{view.not_run.line}\n", style="bold red" if not view.problems else "")
+    return text if text.plain else None
 
 
-def score_line(report: Report, headline: Optional[str] = None) -> Text:
-    """`task7.3 passed   score 8/8 (100%)`, or with the front end's words for the state
-    (`task7.3 structure OK, 5 of 8 points`)."""
-    line = Text()
-    if headline is not None:
-        line.append(f"{report.task} {headline}", style=REPORT_STYLES.get(report.status, ""))
-        if report.accuracy is not None:
-            line.append(f"   test accuracy {report.accuracy:.4f}")
-        line.append(f"   {report.duration_s:.1f} s", style="dim")
-        if report.error:
-            line.append(f"\ncould not grade: {report.error}", style="yellow")
-        return line
-    line.append(f"{report.task} {report.status}", style=REPORT_STYLES.get(report.status, ""))
-    if report.max_points:
-        line.append(f"   score {report.points:g}/{report.max_points:g} ({report.score:.0%})")
-    if report.accuracy is not None:
-        line.append(f"   test accuracy {report.accuracy:.4f}")
-    line.append(f"   {report.duration_s:.1f} s", style="dim")
-    if report.error:
-        line.append(f"\ncould not grade: {report.error}", style="yellow")
-    return line
-
-
-def _trainable_text(layer: LayerSummary) -> str:
-    if layer.sublayers:
-        return f"{layer.frozen_sublayers}/{layer.sublayers} frozen"
-    return "yes" if layer.trainable else "no"
-
-
-def _strip_batch(shape: Optional[list], want: list) -> Optional[list]:
-    if shape is not None and len(shape) == len(want) + 1:
-        return shape[1:]
-    return shape
-
-
-def layer_table(model: ModelSummary, baseline: Optional[list[BaselineLayer]] = None) -> Table:
-    """Layer by layer: class, output shape, params, trainable; next to the baseline's if given."""
-    title = "your model, layer by layer" + (" (against the baseline)" if baseline else "")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+def layer_table(layers: LayerComparison) -> Table:
+    """Layer by layer: class, output shape, params, trainable; beside the baseline's."""
+    table = Table(title=layers.title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, caption=layers.totals, caption_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("layer", no_wrap=True)
+    table.add_column("layer", no_wrap=True, overflow="ellipsis")
     table.add_column("output shape", no_wrap=True)
     table.add_column("params", justify="right", no_wrap=True)
     table.add_column("trainable", no_wrap=True)
-    if baseline:
-        table.add_column("baseline", overflow="fold")
-    layers = model_layers(model)
-    rows = max(len(layers), len(baseline or []))
-    for i in range(rows):
-        ours = layers[i] if i < len(layers) else None
-        cells: list[Union[str, Text]] = [str(i + 1)]
-        if ours is not None:
-            cells += [Text(ours.class_name), shape_text(ours.output_shape), f"{ours.params:,}", _trainable_text(ours)]
+    if layers.against_baseline:
+        table.add_column("baseline", no_wrap=True, overflow="ellipsis")
+    for row in layers.rows:
+        cells: list[Any] = [str(row.number)]
+        if row.yours is not None:
+            cells += [Text(row.yours.class_name), row.yours.shape, row.yours.params, row.yours.trainable]
         else:
             cells += [Text("(none)", style="dim"), "", "", ""]
-        if baseline:
-            theirs = baseline[i] if i < len(baseline) else None
+        if layers.against_baseline:
+            theirs = row.baseline
             if theirs is None:
                 cells.append(Text("(none)", style="dim"))
-            elif ours is not None and (
-                ours.class_name == theirs.class_name
-                and _strip_batch(ours.output_shape, theirs.output_shape) == theirs.output_shape
-                and ours.params == theirs.params
-            ):
+            elif row.same:
                 cells.append(Text("same", style="dim"))
             else:
-                cells.append(Text(f"{theirs.class_name} {shape_text([None, *theirs.output_shape])} {theirs.params:,}", style="yellow"))
+                cells.append(Text(f"{theirs.class_name} {theirs.shape} {theirs.params}", style="yellow"))
         table.add_row(*cells)
-    total = f"{model.total_params:,} total, {model.trainable_params:,} trainable, {model.non_trainable_params:,} non-trainable"
-    table.caption = total
-    table.caption_justify = "left"
     return table
 
 
-def baseline_comparison(report: Report, baseline: Baseline, produce: str = "tutor train") -> Optional[Text]:
-    """Parameters, depth and accuracy next to the published baseline (task 8.1's analysis)."""
-    model = report.model
-    if model is None:
+def baseline_table(comparison: BaselineComparison) -> Table:
+    """Yours against the published baseline: what, baseline, yours, change."""
+    table = Table(title="against the baseline", title_justify="left", title_style="bold", box=None,
+                  pad_edge=False)
+    table.add_column("")
+    table.add_column("baseline", justify="right")
+    table.add_column("yours", justify="right")
+    table.add_column("change", justify="right")
+    for row in comparison.rows:
+        style = "" if row.better is None else ("green" if row.better else "red")
+        table.add_row(row.what, row.baseline, row.yours, Text(row.change, style=style or "dim"))
+    return table
+
+
+def baseline_part(view: ReportView) -> Optional[RenderableType]:
+    """The comparison with the baseline, what the baseline is, and how to measure your accuracy
+    when it is not yet."""
+    if view.baseline is None:
         return None
-    text = Text("\n")
-    text.append("against the baseline", style="bold")
-    text.append(f" ({baseline.source}: {baseline.description})\n", style="dim")
-    base_params = baseline.total_params or sum(layer.params for layer in baseline.layers)
-    if base_params:
-        diff = model.total_params - base_params
-        text.append(f"  parameters  {base_params:,} -> {model.total_params:,} ({diff:+,}, {model.total_params / base_params:.2f}x)\n")
-    if baseline.trainable_params is not None:
-        diff = model.trainable_params - baseline.trainable_params
-        text.append(f"  trainable   {baseline.trainable_params:,} -> {model.trainable_params:,} ({diff:+,})\n")
-    if baseline.layers:
-        depth = len(model_layers(model))
-        base_depth = len(baseline.layers)
-        text.append(f"  depth       {base_depth} -> {depth} layers ({depth - base_depth:+d})\n")
-    if baseline.accuracy is not None:
-        recipe = ", ".join(
-            x for x in (
-                f"{baseline.epochs} epochs" if baseline.epochs else None,
-                baseline.optimizer,
-                f"batch {baseline.batch_size}" if baseline.batch_size else None,
-            ) if x
-        )
-        published = f"{baseline.accuracy:.4f} published" + (f" ({recipe})" if recipe else "")
-        if report.accuracy is not None:
-            diff = report.accuracy - baseline.accuracy
-            style = "green" if diff >= 0 else "red"
-            text.append(f"  accuracy    {published} -> {report.accuracy:.4f} yours (")
-            text.append(f"{diff:+.4f}", style=style)
-            text.append(")\n")
-        else:
-            grade = produce.replace("submit", "grade").replace("train", "grade")
-            text.append(f"  accuracy    {published}; yours after `{produce}` and `{grade}`\n")
+    comparison = view.baseline
+    parts: list[RenderableType] = [baseline_table(comparison),
+                                   Text(f"baseline: {comparison.source}: {comparison.description}", style="dim")]
+    if comparison.pending:
+        parts.append(Text(comparison.pending))
+    return Group(*parts)
+
+
+def score_text(view: ReportView) -> Text:
+    """`✘ task8.1 failed, 4 of 10 points   test accuracy 0.9801   3.2 s` and why it could not grade."""
+    text = Text(view.score_line, style=view.mark.style)
+    if view.error:
+        text.append(f"\ncould not grade: {view.error}", style="yellow")
     return text
 
 
-def provenance(report: Report) -> Optional[Text]:
-    """Which framework trained the artifact (its train.json) and which graded it."""
-    artifact = report.meta.get("artifact") or {}
-    if not artifact.get("format"):
-        return None
-    from grader.intake import ArtifactFormat
-
-    def framework(meta: dict) -> str:
-        parts = [f"TensorFlow {meta['tensorflow']}" if meta.get("tensorflow") not in (None, "", "none") else "",
-                 f"Keras {meta['keras']}" if meta.get("keras") else "",
-                 f"on {meta['backend']}" if meta.get("backend") not in (None, "", "tensorflow") else ""]
-        return " / ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if parts[2] else "")
-
-    train = report.meta.get("train") or {}
-    trained = framework(train) or "an unknown framework (no readable train.json)"
-    try:
-        kind = ArtifactFormat(artifact["format"]).label
-    except ValueError:
-        kind = artifact["format"]
-    return Text(f"{artifact.get('name', 'model.keras')} ({kind}) trained with {trained}; "
-                f"graded with {framework(report.meta) or 'the grader'}", style="dim")
+def next_text(view: ReportView) -> Optional[Text]:
+    return Text(f"Next: {view.next_step}", style="bold") if view.next_step else None
 
 
-def _structural_failure(report: Report) -> bool:
-    return any(c.kind in STRUCTURAL_KINDS and c.status in ("failed", "error", "missing") for c in report.checks)
+def render_view(view: ReportView) -> RenderableType:
+    parts: list[RenderableType] = []
+    if view.title:
+        parts.append(Text(view.title, style="bold"))
+    if view.checks:
+        parts.append(ChecksTable(view))
+    problems = problem_lines(view)
+    if problems is not None:
+        parts.append(problems)
+    if view.layers is not None:
+        parts.append(layer_table(view.layers))
+    baseline = baseline_part(view)
+    if baseline is not None:
+        parts += [Text(""), baseline]
+    if view.provenance:
+        parts.append(Text(view.provenance, style="dim"))
+    parts.append(score_text(view))
+    step = next_text(view)
+    if step is not None:
+        parts.append(step)
+    return Group(*parts)
 
 
 def render_report(
@@ -239,37 +174,14 @@ def render_report(
     spec: Optional[Exercise] = None,
     *,
     task: Any = None,
+    mode: Optional[str] = None,
+    context: Any = None,
     console: Optional[Console] = None,
-    headline: Optional[str] = None,
-    next_step: Optional[str] = None,
 ) -> RenderableType:
     """The whole report as one rich renderable; printed on `console` when one is given.
-    `spec` is the exercise (or pass `task=`, a catalog Task)."""
-    if spec is None and task is not None:
-        spec = task.spec
-    parts: list[RenderableType] = []
-    if spec is not None:
-        parts.append(Text(f"{spec.id}  {spec.title}", style="bold"))
-    if report.checks:
-        parts.append(checks_table(report, spec))
-    found = problems(report, spec)
-    if found is not None:
-        parts.append(found)
-    if report.model is not None and _structural_failure(report):
-        baseline_layers = spec.baseline.layers if spec and spec.baseline and spec.baseline.layers else None
-        parts.append(layer_table(report.model, baseline_layers))
-    if spec is not None and spec.baseline is not None and report.model is not None:
-        produce = f"tutor {'submit' if spec.needs_gpu else 'train'} {spec.id}"
-        comparison = baseline_comparison(report, spec.baseline, produce)
-        if comparison is not None:
-            parts.append(comparison)
-    origin = provenance(report)
-    if origin is not None:
-        parts.append(origin)
-    parts.append(score_line(report, headline))
-    if next_step:
-        parts.append(Text(f"Next: {next_step.replace('`', '')}", style="bold"))
-    group = Group(*parts)
+    With `task` (a catalog Task) and `mode` the words are the verdict's (`tutor.next_step`)."""
+    view = report_view(report, task if task is not None else spec, mode, context)
+    group = render_view(view)
     if console is not None:
         console.print(group)
     return group
@@ -283,4 +195,4 @@ def report_text(report: Report, spec: Optional[Exercise] = None, width: int = 10
     return buffer.getvalue()
 
 
-__all__ = ["render_report", "report_text", "checks_table", "layer_table", "baseline_comparison", "cell"]
+__all__ = ["render_report", "render_view", "report_text", "ChecksTable", "layer_table", "baseline_table"]

@@ -84,12 +84,14 @@ def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
 
             return result(check, "skipped", NOT_CHECKED, want)
         command = produce_command(ctx)
-        reason = ctx.artifact_error or f"no {check.artifact} in {ctx.submission}"
-        if command not in reason:
-            reason = f"{reason}: run `{command}` to produce it"
-        if ctx.artifact_error is None:  # not there at all (an artifact that would not open is "failed")
+        if ctx.artifact_error is None:  # not there at all
+            reason = f"no {check.artifact} in {ctx.submission}: run `{command}` to produce it"
             return missing(check, reason, want, f"no {check.artifact}")
-        return failed(check, reason, want, f"no {check.artifact}")
+        # It is there but was refused or could not be scored: never "no model.keras".
+        reason = ctx.artifact_error
+        if command not in reason:
+            reason = f"{reason}: run `{command}` again to write a new one"
+        return failed(check, reason, want, "not scored")
     acc = accuracy_of(evaluation)
     if acc is None:
         return result(

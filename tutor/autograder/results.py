@@ -12,7 +12,6 @@ import math
 
 from exercises.schema import Exercise
 from grader.report import Report
-from tutor.batch.feedback import check_title
 from tutor.batch.schemas import (
     PRAIRIELEARN_MAX_BYTES,
     GradescopeResults,
@@ -20,6 +19,7 @@ from tutor.batch.schemas import (
     PrairieLearnResults,
     PrairieLearnTest,
 )
+from tutor.next_step import label_of
 
 
 def _check_output(message: str, expected: object, actual: object, status: str) -> str:
@@ -40,7 +40,7 @@ def gradescope(report: Report, spec: Exercise, feedback: str) -> GradescopeResul
     check with `score`/`max_score`/`status`, `output` for the student, stdout hidden."""
     tests = [
         GradescopeTest(
-            name=check_title(spec, c.id),
+            name=label_of(c.id, spec),
             number=str(i),
             score=c.points,
             max_score=c.max_points,
@@ -82,7 +82,7 @@ def prairielearn(report: Report, spec: Exercise, feedback: str) -> PrairieLearnR
         output=cap(feedback, budget),
         tests=[
             PrairieLearnTest(
-                name=check_title(spec, c.id),
+                name=label_of(c.id, spec),
                 description=f"{c.kind} check '{c.id}'",
                 points=c.points,
                 max_points=c.max_points,

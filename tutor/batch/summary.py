@@ -13,9 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from exercises.schema import Exercise
-from tutor.batch.feedback import check_title
 from tutor.batch.lmsbook import Matching
 from tutor.batch.models import StoredResult, Unattributed
+from tutor.next_step import label_of
 from tutor.state.atomic import write_atomic
 
 BINS = 10
@@ -79,7 +79,7 @@ def summarise(spec: Exercise, results: list[StoredResult], unattributed: list[Un
         pass_rate=statuses["passed"] / total if total else 0.0,
         mean_score=sum(r.report.score for r in results) / total if total else 0.0,
         histogram=histogram,
-        failed_checks=[(cid, check_title(spec, cid), n) for cid, n in failed.most_common(5)],
+        failed_checks=[(cid, label_of(cid, spec), n) for cid, n in failed.most_common(5)],
         slowest=[(r.student, round(r.report.duration_s, 2)) for r in slow],
         graded_now=graded_now,
         skipped_unchanged=skipped,

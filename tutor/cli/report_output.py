@@ -10,7 +10,7 @@ from rich.console import Console
 
 from tutor.cli.output import out
 from tutor.context import load_context
-from tutor.next_step import check_label, verdict
+from tutor.next_step import check_label
 from tutor.render import render_report
 
 if TYPE_CHECKING:
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 def show_report(report: "Report", task: "Task", mode: str, notes_to: Console) -> None:
     """The report on stdout with its verdict and next step, then a notebook's summary lines
     on `notes_to`."""
-    words = verdict(report, mode, task, load_context())
-    render_report(report, task=task, console=out, headline=words.headline, next_step=words.next)
+    render_report(report, task=task, mode=mode, context=load_context(), console=out)
     for line in notebook_lines(report):
         notes_to.print(line, markup=False, highlight=False)
 
