@@ -84,7 +84,7 @@ def test_a_four_student_class_is_graded_as_the_docs_say(tmp_path):
     carol = (out / "feedback" / "carol.txt").read_text()
     assert "model.py line 3" in carol and "syntax" in carol
     dave_text = (out / "feedback" / "dave.txt").read_text()
-    assert "✗ missing" in dave_text and "no model.keras in your submission" in dave_text
+    assert "∅ missing" in dave_text and "no model.keras in your submission" in dave_text
     for text in (carol, dave_text, (out / "feedback" / "bob.txt").read_text()):
         assert str(course) not in text and "handed-in" not in text and "tutor-sandbox" not in text
     # Manual marks: fill marks.csv, rerun the same command (nothing regraded).
@@ -124,5 +124,5 @@ def test_a_script_task_earns_partial_credit_and_missing_files_say_so(tmp_path):
     assert book["alice"]["points"] == "4"
     assert book["bob"]["points"] == "3.5" and book["bob"]["status"] == "failed"  # 5 of 6: 2.5 of 3, +1
     assert "prints the test accuracy" in (out / "feedback" / "bob.txt").read_text() or "accuracy" in book["bob"]["reason"]
-    assert book["dave"]["points"] == "0" and "✗ missing" in (out / "feedback" / "dave.txt").read_text()
+    assert book["dave"]["points"] == "0" and "∅ missing" in (out / "feedback" / "dave.txt").read_text()
     assert "line 1" in (out / "feedback" / "carol.txt").read_text()

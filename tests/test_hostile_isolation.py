@@ -215,7 +215,7 @@ def test_4_5_no_job_can_delete_or_poison_the_weights_of_the_next(tmp_path, stage
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert staged_weights.is_file() and sha(staged_weights) == before
     feedback = (out / "feedback" / "c-good.txt").read_text()
-    assert "score 6/8" in feedback, feedback  # every structural check; only the training-based ones fail
+    assert "6 of 8 points" in feedback, feedback  # every structural check; only the training-based ones fail
     # the same student checked again after the attacks still passes its structural checks
     again = run_tutor("check", "task8.5", "--path", str(good))
     assert again.returncode == 0, again.stderr
