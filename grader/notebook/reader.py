@@ -3,6 +3,7 @@ one-line reason for anything else. Saved outputs are dropped here: they are neve
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -38,6 +39,30 @@ def _first_line(exc: BaseException) -> str:
     return text[:200]
 
 
+def _read_text(path: Path) -> str:
+    """The file's text, opened once as a regular file: a symlink, a FIFO (which would block the
+    trusted side forever) or a device is refused, and the size is that of the file read."""
+    from grader.sandbox.staging import StagingError, open_regular
+
+    name = path.name
+    try:
+        fd = open_regular(path)
+    except StagingError as exc:
+        if path.is_symlink():
+            raise NotebookError(f"{name} is a symlink; put the notebook itself in the submission folder") from None
+        raise NotebookError(f"{exc}; put the notebook file itself in the submission folder") from None
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(MAX_NOTEBOOK_BYTES + 1) if size <= MAX_NOTEBOOK_BYTES else b""
+    if size > MAX_NOTEBOOK_BYTES or len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"{name} is {max(size, len(data)) >> 20} MiB, over the {MAX_NOTEBOOK_BYTES >> 20} MiB "
+                            "limit: clear its outputs (Edit > Clear all outputs) and save it again")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NotebookError(f"{name} is not a notebook (not UTF-8 text); save it again from Jupyter") from None
+
+
 def read_notebook(path: Path) -> Notebook:
     """The code cells of a v4 notebook, or NotebookError saying why it cannot be read."""
     import nbformat
@@ -45,18 +70,7 @@ def read_notebook(path: Path) -> Notebook:
     from nbformat.validator import ValidationError
 
     name = path.name
-    try:
-        if path.is_symlink():
-            raise NotebookError(f"{name} is a symlink; put the notebook itself in the submission folder")
-        size = path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"{name} is {size >> 20} MiB, over the {MAX_NOTEBOOK_BYTES >> 20} MiB limit: "
-                                "clear its outputs (Edit > Clear all outputs) and save it again")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise NotebookError(f"{name} is not a notebook (not UTF-8 text); save it again from Jupyter") from None
-    except OSError as exc:
-        raise NotebookError(f"{name} cannot be read ({exc.strerror or exc})") from None
+    text = _read_text(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. MissingIDFieldWarning: harmless for grading
         try:

@@ -6,6 +6,10 @@ carriage return is prefixed with a single quote, and every cell is quoted by the
 RFC 4180 needs. We also look past leading spaces (Canvas' own exporter does, `STARTS_WITH_EQUAL =
 /^\\s*=/` in lib/gradebook_exporter.rb) and catch a NUL, as ASVS asks. A plain number (`-2`,
 `+1.5`) cannot be a formula and is left alone, so grades stay numbers.
+
+The quote is added one-to-one: a text that already starts with quotes before a formula (a
+folder named `'=1+1`) gets one more, so two students never share a cell (`=1+1` and `'=1+1`
+stay apart), and `plain_cell` gives back exactly what was written (marks.csv is read back).
 """
 
 from __future__ import annotations
@@ -26,10 +30,19 @@ def risky(text: str) -> bool:
     return text[0] in TRIGGERS or text.lstrip(" ")[:1] in TRIGGERS
 
 
+def _needs_quote(text: str) -> bool:
+    return risky(text.lstrip("'"))
+
+
 def safe_cell(value: Any) -> str:
     """The cell as text, neutralised when a spreadsheet would run it."""
     text = "" if value is None else str(value)
-    return "'" + text if risky(text) else text
+    return "'" + text if _needs_quote(text) else text
+
+
+def plain_cell(cell: str) -> str:
+    """What `safe_cell` was given, from the cell it wrote (the inverse, for files read back)."""
+    return cell[1:] if cell.startswith("'") and _needs_quote(cell[1:]) else cell
 
 
 def csv_text(rows: Iterable[Sequence[Any]], delimiter: str = ",") -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from exercises.schema import Exercise
+from tutor.batch.cells import csv_text, plain_cell
 from tutor.batch.models import StoredResult
 from tutor.state.atomic import write_atomic
 
@@ -35,11 +36,14 @@ def manual_checks(spec: Exercise) -> list:
 
 
 def _read_marks(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """The rows as the instructor left them, every cell as tutor was given it (`plain_cell`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return {}
-    return {(row.get("student", ""), row.get("check", "")): row for row in csv.DictReader(io.StringIO(text))}
+    rows = [{key: plain_cell(value or "") for key, value in row.items() if isinstance(key, str)}
+            for row in csv.DictReader(io.StringIO(text, newline=""))]
+    return {(row.get("student", ""), row.get("check", "")): row for row in rows}
 
 
 def merge_marks(out: Path, spec: Exercise, results: Iterable[StoredResult], adjust: Adjustments) -> None:
@@ -50,9 +54,7 @@ def merge_marks(out: Path, spec: Exercise, results: Iterable[StoredResult], adju
     if not checks:
         return
     old = _read_marks(path)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=MARK_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    rows: list[list[str]] = [MARK_COLUMNS]
     for result in results:
         for check in checks:
             row = old.get((result.student, check.id), {})
@@ -66,10 +68,9 @@ def merge_marks(out: Path, spec: Exercise, results: Iterable[StoredResult], adju
                 except ValueError:
                     adjust.warnings.append(f"{path}: {result.student}, {check.id}: points {points_text!r} is not "
                                            f"a number from 0 to {check.points:g}; not counted")
-            writer.writerow({"student": result.student, "name": result.name, "check": check.id,
-                             "max_points": f"{check.points:g}", "points": points_text,
-                             "comment": row.get("comment", ""), "rubric": check.rubric})
-    text = buffer.getvalue()
+            rows.append([result.student, result.name, check.id, f"{check.points:g}", points_text,
+                         row.get("comment", ""), check.rubric])
+    text = csv_text(rows)  # the instructor opens it in a spreadsheet: no student cell is a formula
     try:
         if path.read_text(encoding="utf-8") == text:
             return

@@ -1,0 +1,108 @@
+"""Red team on main (session 2): real attacks through the real `tutor` binary, each one a
+finding that was fixed. What held is listed in /work/notes/part-red.md."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tests.conftest import run_tutor
+from tutor.batch.cells import risky
+
+# Folder names that survive the batch's student-id rule ([A-Za-z0-9._@+-]) as formulas.
+FORMULAS = ("@SUM(A1)", "-2+3+cmd", "+1-1")
+
+
+def _tutor(course: Path, *args: str, timeout: float = 900):
+    return run_tutor(*args, cwd=course, env={"TUTOR_CONFIG": ""}, timeout=timeout)
+
+
+def _course_with_a_manual_check(tmp_path: Path) -> Path:
+    (tmp_path / "tutor.toml").write_text('exercise_dirs = ["packs"]\npacks = ["fashion"]\n')
+    made = _tutor(tmp_path, "author", "new", "fm1", "--pack", "fashion")
+    assert made.returncode == 0, made.stderr
+    assert 'kind = "manual"' in (tmp_path / "packs" / "fashion" / "fm1" / "exercise.toml").read_text()
+    return tmp_path
+
+
+def test_marks_csv_runs_no_student_formula_and_marks_still_reach_the_student(tmp_path):
+    """marks.csv is the file the instructor opens in a spreadsheet to type rubric points. A
+    student folder named like a formula (OWASP CSV injection) must reach it neutralised, and the
+    points typed next to it must still be counted for that student."""
+    course = _course_with_a_manual_check(tmp_path)
+    subs = course / "handed-in"
+    students = FORMULAS + ("alice",)
+    for student in students:
+        (subs / student).mkdir(parents=True)
+        # A syntax error grades in a second, no training: the manual row is written all the same.
+        (subs / student / "model.py").write_text("def build_model(:\n    pass\n")
+    out = course / "out"
+    first = _tutor(course, "batch", str(subs), "--task", "fm1", "--out", str(out))
+    assert first.returncode in (0, 1), first.stderr
+    rows = list(csv.reader((out / "marks.csv").open(newline="")))
+    formulas = [cell for row in rows for cell in row if risky(cell)]
+    assert formulas == [], f"marks.csv holds cells a spreadsheet runs: {formulas}"
+    # The instructor fills in points in the spreadsheet and saves it as it shows.
+    marks = list(csv.DictReader((out / "marks.csv").open(newline="")))
+    assert len(marks) == len(students) and len({m["student"] for m in marks}) == len(students)
+    points = {m["student"]: str(i % 2 + 1) for i, m in enumerate(marks)}
+    for m in marks:
+        m["points"] = points[m["student"]]
+    with (out / "marks.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(marks[0]))
+        writer.writeheader()
+        writer.writerows(marks)
+    again = _tutor(course, "batch", str(subs), "--task", "fm1", "--out", str(out))
+    assert again.returncode in (0, 1), again.stderr
+    assert "not counted" not in again.stderr
+    book = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open(newline=""))}
+    shown = {m["student"]: m["points"] for m in marks}
+    assert len(book) == len(students)
+    for cell, row in book.items():
+        assert row["manual_points"] == shown[cell], (cell, row["manual_points"], shown[cell])
+
+
+NOTEBOOK_MODEL = (
+    "import keras\n"
+    "model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),\n"
+    "                          keras.layers.Dense(10, activation='softmax')])\n"
+    "model.compile('adam', 'sparse_categorical_crossentropy', ['accuracy'])\n"
+)
+
+
+def _notebook(path: Path, *sources: str) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(notebook, str(path))
+
+
+def test_a_fifo_notebook_or_model_py_beside_a_notebook_does_not_block_check_or_batch(tmp_path):
+    """`lab.ipynb` that is a FIFO, and a FIFO `model.py` beside a real notebook: the trusted
+    side opened both with a blocking read (the notebook reader, and the "is model.py still the
+    starter" comparison), so `tutor check` hung for good and each such student held a batch
+    worker until the per-submission timeout, then got "timed out" instead of the reason."""
+    import os
+
+    subs = tmp_path / "subs"
+    for student in ("fifo_nb", "fifo_py", "honest"):
+        (subs / student).mkdir(parents=True)
+    os.mkfifo(subs / "fifo_nb" / "lab.ipynb")
+    _notebook(subs / "fifo_py" / "lab.ipynb", NOTEBOOK_MODEL)
+    os.mkfifo(subs / "fifo_py" / "model.py")
+    _notebook(subs / "honest" / "lab.ipynb", NOTEBOOK_MODEL)
+    # The student's own check (run_tutor's timeout turns a hang into a test failure).
+    check = run_tutor("check", "task8.1", "--path", str(subs / "fifo_nb"), timeout=300)
+    assert check.returncode == 1 and "lab.ipynb is not a regular file" in check.stderr, check.stderr
+    check = run_tutor("check", "task8.1", "--path", str(subs / "fifo_py"), timeout=300)
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    # The instructor's batch: each row says why, none waits for the timeout.
+    out = tmp_path / "out"
+    batch = run_tutor("batch", str(subs), "--task", "task8.1", "--out", str(out), "--timeout", "400", timeout=1200)
+    assert batch.returncode in (0, 1), batch.stderr
+    book = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open(newline=""))}
+    assert set(book) == {"fifo_nb", "fifo_py", "honest"}
+    assert "lab.ipynb is not a regular file" in book["fifo_nb"]["reason"], book["fifo_nb"]
+    for row in book.values():
+        assert "timed out" not in row["reason"], row
