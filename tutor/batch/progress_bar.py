@@ -22,7 +22,7 @@ def batch_progress(console: Console) -> Progress:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}"),
+        TextColumn("{task.fields[last]}", markup=False),  # "student: status"; a student names the folder
         console=console,
         transient=False,
         refresh_per_second=4,

@@ -23,6 +23,7 @@ from exercises.schema import Resources
 from tutor.batch.models import BatchManifest, Submission
 from tutor.batch.plan import Options, now_iso, shard_of
 from tutor.batch.store import ResultStore
+from tutor.console import escape
 from tutor.errors import UserError
 from tutor.state.atomic import write_atomic
 
@@ -108,7 +109,7 @@ def grade_on_cluster(manifest: BatchManifest, todo: list[Submission], options: O
                 reasons[sub.student] = why
     if reasons:
         console.print(f"[yellow]{len(reasons)} submission(s) were not graded by the array:[/] "
-                      f"{next(iter(reasons.values()))}")
+                      f"{escape(next(iter(reasons.values())))}", markup=True)
     return reasons
 
 

@@ -9,12 +9,13 @@ from typing import Optional
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from exercises.schema import Exercise
 from tutor.batch.lmsbook import Matching
 from tutor.batch.models import StoredResult, Unattributed
+from tutor.console import escape
 from tutor.next_step import label_of
 from tutor.state.atomic import write_atomic
 
@@ -97,14 +98,14 @@ def save(out: Path, summary: Summary) -> None:
 def render(console: Console, summary: Summary, out: Path) -> None:
     s = summary
     console.print(
-        f"[bold]{s.task}[/]: {s.total} submissions, {s.passed} passed, {s.failed} failed, "
-        f"{s.errors} could not be graded; pass rate {s.pass_rate:.0%}, mean score {s.mean_score:.0%}"
+        f"[bold]{escape(s.task)}[/]: {s.total} submissions, {s.passed} passed, {s.failed} failed, "
+        f"{s.errors} could not be graded; pass rate {s.pass_rate:.0%}, mean score {s.mean_score:.0%}", markup=True
     )
     rate = f" in {s.wall_s:.0f} s" if s.wall_s else ""
     console.print(f"graded now: {s.graded_now}{rate}; unchanged since the last run: {s.skipped_unchanged}")
     if s.isolation:
         weak = not s.isolation.startswith("namespaces")
-        console.print(f"{'[bold yellow]' if weak else ''}isolation {s.isolation}{'[/]' if weak else ''}", markup=weak)
+        console.print(f"isolation {s.isolation}", style="bold yellow" if weak else "", markup=False)
     widest = max(s.histogram) or 1
     console.print("score histogram:")
     for i, count in enumerate(s.histogram):
@@ -114,19 +115,20 @@ def render(console: Console, summary: Summary, out: Path) -> None:
     if s.failed_checks:
         table = Table("most failed check", "students", box=None, pad_edge=False)
         for cid, title, n in s.failed_checks:
-            table.add_row(f"{title} ({cid})" if title != cid else cid, str(n))
+            table.add_row(Text(f"{title} ({cid})" if title != cid else cid), str(n))
         console.print(table)
     if s.slowest:
-        console.print("slowest: " + ", ".join(f"{who} {sec:.1f} s" for who, sec in s.slowest),
-                      markup=False)
+        console.print(escape("slowest: " + ", ".join(f"{who} {sec:.1f} s" for who, sec in s.slowest)),
+                      markup=True)
     if s.common_error:
-        console.print(f"[bold yellow]every submission failed the same way:[/] {s.common_error}")
+        console.print(f"[bold yellow]every submission failed the same way:[/] {escape(s.common_error)}", markup=True)
         console.print("that is likely the setup, not the students: fix it, then rerun with "
                       "--regrade errors", markup=False)
     if s.unattributed:
-        console.print(f"[yellow]{len(s.unattributed)} input(s) could not be attributed to a student:[/]")
+        console.print(f"{len(s.unattributed)} input(s) could not be attributed to a student:", style="yellow",
+                      markup=False)
         for item in s.unattributed:
-            console.print(f"  {item.path}: {item.reason}", markup=False)
+            console.print(escape(f"  {item.path}: {item.reason}"), markup=True)
     for match in s.lms:
         render_matching(console, match)
     console.print(f"gradebook: {out / 'gradebook.csv'}; integrity flags: {out / 'integrity.txt'}",
@@ -137,7 +139,7 @@ def render_matching(console: Console, m: Matching) -> None:
     """Loud: every student who did not line up with the LMS file is named."""
     lms = {"canvas": "Canvas", "moodle": "Moodle"}[m.lms]
     console.print(f"[bold]{lms}[/]: {len(m.filled)} grade(s) written to {escape(m.written)}"
-                  + (escape(f" (column {m.column!r})") if m.column else ""), highlight=False)
+                  + (escape(f" (column {m.column!r})") if m.column else ""), highlight=False, markup=True)
     problems = [
         (m.no_submission, "in the export with no submission (left as they were)"),
         (m.no_student, f"graded but not in the {lms} file (not written)"),
@@ -147,9 +149,10 @@ def render_matching(console: Console, m: Matching) -> None:
     ]
     for items, what in problems:
         if items:
-            console.print(f"  [yellow]{len(items)} {what}:[/] " + escape(", ".join(items)), highlight=False)
+            console.print(f"  [yellow]{len(items)} {what}:[/] " + escape(", ".join(items)), highlight=False,
+                          markup=True)
     if m.neutralised:
         console.print(f"  {m.neutralised} cell(s) that a spreadsheet would run as a formula were "
                       "prefixed with ' (OWASP CSV-injection rule)", markup=False)
     for note in m.notes:
-        console.print(f"  {note}", markup=False)
+        console.print(escape(f"  {note}"), markup=True)

@@ -102,7 +102,7 @@ def new(
     """Write a task skeleton: exercise.toml with commented keys, README, starter, solution."""
     from exercises.catalog import CatalogError, load_task
     from tutor.authoring.skeleton import SkeletonError, new_task
-    from tutor.cli.output import fail, out
+    from tutor.cli.output import escape, fail, out, plain
     from tutor.config import load_config
 
     config = load_config()
@@ -114,9 +114,9 @@ def new(
     except (SkeletonError, CatalogError) as exc:
         fail(str(exc))
     for path in written.created:
-        out.print(f"  [green]+[/] {path}")
+        out.print(f"  [green]+[/] {escape(path)}", markup=True)
     for path in written.kept:
-        out.print(f"  [dim]= {path} (exists, kept)[/]")
+        out.print(plain(f"  = {path} (exists, kept)", style="dim"))
     enabled = any(Path(d).resolve() in (packs_dir.resolve(), (packs_dir / pack).resolve()) for d in config.exercise_dirs)
     if not enabled:
         out.print(f"Add it to tutor.toml: exercise_dirs = [\"{packs_dir}\"] (and \"{pack}\" to packs, if you list packs)",
@@ -168,7 +168,7 @@ def check(
     from rich.text import Text
 
     from grader.api import Grader
-    from tutor.cli.output import fail, out, print_json
+    from tutor.cli.output import fail, out, plain, print_json
     from tutor.context import load_context
 
     ctx = load_context()
@@ -216,7 +216,7 @@ def check(
         proven = " (model tasks: trained with the recipe, every bar reached)" if train else ""
         out.print(f"{good}/{len(verdicts)} tasks: starter fails, solution passes{proven}", markup=False)
     for problem in ctx.catalog.problems:
-        out.print(f"[red]{problem.headline}[/]")
+        out.print(plain(problem.headline, style="red"))
         for extra in problem.message.splitlines()[1:]:
             out.print(f"  {extra}", markup=False)
     broken = [v.task for v in verdicts if v.problems] + [p.task or p.pack or "?" for p in ctx.catalog.problems]

@@ -48,6 +48,7 @@ def list_tasks(
         print(json.dumps(rows, indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
 
     rows = {r.task: r for r in listing.rows}
     for group in listing.groups:
@@ -62,7 +63,7 @@ def list_tasks(
         for task in map(rows.__getitem__, group.tasks):
             status = listing.status(task.task)
             kind = task.kind + (" · GPU" if task.needs_gpu else "")
-            row = [task.task, task.title, kind, f"[{STATUS_STYLE.get(status, 'dim')}]{status}[/]"]
+            row = [task.task, task.title, kind, Text(status, style=STATUS_STYLE.get(status, "dim"))]
             if dated:
                 row.append(due_text(deadlines.get(task.task)))
             table.add_row(*row)
@@ -106,14 +107,16 @@ def instructions_view(task, deadlines: Optional[dict] = None) -> list:
     from rich.panel import Panel
 
     spec = task.spec
-    facts = [f"[bold]{spec.id}[/] · {spec.kind.value}", f"chapter {spec.chapter}"]
+    from rich.text import Text
+
+    facts = [f"{spec.id} · {spec.kind.value}", f"chapter {spec.chapter}"]
     if spec.needs_gpu:
         facts.append("needs a GPU (tutor submit)")
     if spec.dataset:
         facts.append(f"data: {spec.dataset.name}")
     if deadlines and spec.id in deadlines:
         facts.append(f"due {due_text(deadlines[spec.id])}")
-    return [Panel(f"[bold]{spec.title}[/]\n{spec.summary}\n[dim]{' · '.join(facts)}[/]"),
+    return [Panel(Text.assemble((spec.title, "bold"), "\n", spec.summary, "\n", (" · ".join(facts), "dim"))),
             Markdown(task.instructions())]
 
 
@@ -133,7 +136,7 @@ def show(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TA
     entry = load_progress().task(spec.id)
     if spec.hints:
         left = len(spec.hints) - entry.hints_shown
-        out.print(f"\n[dim]{left} of {len(spec.hints)} hints left: tutor hint {spec.id}[/]")
+        out.print(f"\n{left} of {len(spec.hints)} hints left: tutor hint {spec.id}", style="dim")
     out.print(f"Next: {first_step(task, ctx)}".replace("`", ""))
 
 
@@ -142,7 +145,7 @@ def hint(
     show_all: bool = typer.Option(False, "--all", help="Show every hint revealed so far."),
 ) -> None:
     """Reveal the task's next hint (tutor remembers which you have seen)."""
-    from tutor.cli.output import out
+    from tutor.cli.output import escape, out
     from tutor.context import load_context
     from tutor.state.student_progress import load_progress, record_hint
 
@@ -156,15 +159,15 @@ def hint(
         if shown == 0:
             out.print(f"No hints revealed yet: tutor hint {task.id}")
         for i in range(shown):
-            out.print(f"[bold]Hint {i + 1}/{len(hints)}[/] {hints[i]}")
+            out.print(f"[bold]Hint {i + 1}/{len(hints)}[/] {escape(hints[i])}", markup=True)
         return
     before = load_progress().task(task.id).hints_shown
     shown = record_hint(task.id, len(hints))
     if before >= len(hints):
-        out.print(f"[dim]All {len(hints)} hints are shown; the last one again:[/]")
-    out.print(f"[bold]Hint {shown}/{len(hints)}[/] {hints[shown - 1]}")
+        out.print(f"All {len(hints)} hints are shown; the last one again:", style="dim")
+    out.print(f"[bold]Hint {shown}/{len(hints)}[/] {escape(hints[shown - 1])}", markup=True)
     after = (f"tutor hint {task.id} for the next one" if shown < len(hints) else "no more hints")
-    out.print(f"[dim]Next: {after}; tutor check {task.id} when you have tried it[/]")
+    out.print(f"Next: {after}; tutor check {task.id} when you have tried it", style="dim")
 
 
 def start(
@@ -174,7 +177,7 @@ def start(
     """Create the task's workspace with its starter files (never overwrites your edits)."""
     from pathlib import Path
 
-    from tutor.cli.output import out
+    from tutor.cli.output import escape, out, visible
     from tutor.context import load_context
     from tutor.state.student_progress import record_start
     from tutor.state.workspace import start_workspace
@@ -183,15 +186,16 @@ def start(
     task = ctx.task(task_id)
     result = start_workspace(task, Path(root) if root else ctx.workspace_root)
     record_start(task.id, result.path)
-    out.print(f"Workspace for {task.id}: [bold]{result.path}[/]")
+    # File and folder names are the student's: never read as markup (tutor.console).
+    out.print(f"Workspace for {task.id}: [bold]{escape(result.path)}[/]", markup=True)
     for name in result.created:
-        out.print(f"  [green]+[/] {name}")
+        out.print(f"  [green]+[/] {escape(name)}", markup=True)
     for name in result.kept:
-        out.print(f"  [dim]= {name} (yours, kept)[/]")
+        out.print(f"  = {visible(name)} (yours, kept)", style="dim")
     for name, source in result.carried.items():
-        out.print(f"  [green]+[/] {name} [dim](yours, from {source.parent})[/]")
+        out.print(f"  [green]+[/] {escape(name)} [dim](yours, from {escape(source.parent)})[/]", markup=True)
     for what in result.missing.values():
-        out.print(f"  [yellow]! {what}[/]", markup=True)
+        out.print(f"  ! {visible(what)}", style="yellow")
     if task.spec.gradable and task.spec.kind.value == "model":
         out.print(f"Next: edit model.py, then tutor check {task.id}")
     elif task.spec.kind.value == "guide":

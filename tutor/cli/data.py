@@ -17,7 +17,7 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Where each dataset and weights file is found, and whether it verifies."""
     from grader.data import search_places
     from tutor.cli.doctor import MARK
-    from tutor.cli.output import out
+    from tutor.cli.output import escape, out
     from tutor.context import load_context
     from tutor.doctor import check_data
 
@@ -28,7 +28,7 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
         return
     out.print("Looked in, in order: " + ", ".join(f"{p.label} ({p.root})" for p in search_places(ctx.data_dir)))
     for f in findings:
-        out.print(f"{MARK[f.level]} {f.message}")
+        out.print(f"{MARK[f.level]} {escape(f.message)}", markup=True)
 
 
 @data_app.command("stage")
@@ -41,7 +41,7 @@ def stage(
     import os
 
     from grader.data.stage import stage as stage_file
-    from tutor.cli.output import fail, out
+    from tutor.cli.output import escape, fail, out
     from tutor.context import load_context
 
     ctx = load_context()
@@ -49,4 +49,4 @@ def stage(
     if target_dir is None:
         fail("no data dir to stage into: pass --data-dir DIR or set data_dir in tutor.toml")
     path, what = stage_file(name, source, target_dir)
-    out.print(f"[green]staged[/] {name}: {path}\n  {what}")
+    out.print(f"[green]staged[/] {escape(name)}: {escape(path)}\n  {escape(what)}", markup=True)

@@ -16,9 +16,7 @@ def doctor(
     """Say what is ready and what is missing: TensorFlow, GPU, SLURM, containers, data, config."""
     from dataclasses import asdict
 
-    from rich.markup import escape
-
-    from tutor.cli.output import out
+    from tutor.cli.output import escape, out
     from tutor.doctor import run_doctor
 
     findings = run_doctor(with_tensorflow=not no_tf)
@@ -26,8 +24,8 @@ def doctor(
         print(json.dumps([asdict(f) for f in findings], indent=2))
     else:
         for f in findings:
-            out.print(f"{MARK[f.level]} [bold]{f.area:<10}[/] {escape(f.message)}")
+            out.print(f"{MARK[f.level]} [bold]{f.area:<10}[/] {escape(f.message)}", markup=True)
             if f.fix and f.level != "ok":
-                out.print(f"  [dim]→ {escape(f.fix)}[/]")
+                out.print(f"  [dim]→ {escape(f.fix)}[/]", markup=True)
     bad = [f for f in findings if f.level == "error"]
     raise typer.Exit(1 if bad else 0)

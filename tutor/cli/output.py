@@ -1,5 +1,5 @@
 """The CLI's console helpers: the shared ones in `tutor.console`, under the names commands use."""
 
-from tutor.console import err, fail, out, print_json, waiting, warn
+from tutor.console import err, escape, fail, out, plain, print_json, visible, waiting, warn
 
-__all__ = ["err", "fail", "out", "print_json", "waiting", "warn"]
+__all__ = ["err", "escape", "fail", "out", "plain", "print_json", "visible", "waiting", "warn"]

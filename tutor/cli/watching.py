@@ -146,7 +146,7 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
     """`notebook`: check that notebook (in `submission`) rather than the folder's model.py."""
     from rich.rule import Rule
 
-    from tutor.cli.output import out
+    from tutor.cli.output import escape, out, plain
     from tutor.cli.report_output import reason_line, show_report
     from tutor.state.student_progress import record_result
 
@@ -159,19 +159,19 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
     thread.start()
 
     def run(why: str) -> None:
-        out.print(Rule(f"check {task.id} · {why} · {time.strftime('%H:%M:%S')}"))
+        out.print(Rule(plain(f"check {task.id} · {why} · {time.strftime('%H:%M:%S')}")))
         report = grader.check(task, notebook or root)
         try:
             record_result(task.id, "check", report.status, report.score)
         except Exception:
             pass
         if report.status == "error":
-            out.print(f"[red]could not check:[/] {report.error}")
+            out.print(f"[red]could not check:[/] {escape(report.error)}", markup=True)
         else:
             show_report(report, task, "check", notes_to=out)
             if report.status != "passed":
                 out.print(reason_line(report, task), style="yellow", markup=False, highlight=False)
-        out.print(f"[dim]watching {root} ({how}); r: re-run, q: quit[/]", highlight=False)
+        out.print(plain(f"watching {root} ({how}); r: re-run, q: quit", style="dim"))
 
     try:
         with Keys() as keys:
@@ -188,7 +188,7 @@ def watch_loop(task, submission: Path, grader, poll: bool = False, interval: flo
                 except queue.Empty:
                     continue
                 if kind == "note":
-                    out.print(f"[yellow]{payload}[/]")
+                    out.print(plain(payload, style="yellow"))
                     continue
                 time.sleep(0.2)  # let an editor finish writing, then take every pending change
                 changed = set(payload)

@@ -7,22 +7,13 @@ markup (`a[/b]`) or terminal control (ESC sequences that move the cursor or repa
 
 from __future__ import annotations
 
-import unicodedata
+from tutor.console import visible
 
-# Control (C0, C1, DEL), format (bidi overrides, zero-width), line/paragraph separators,
-# and lone surrogates (undecodable bytes in a file name arrive as U+DC80..U+DCFF).
-HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 MAX_SHOWN = 300
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
-    """`text` with every invisible or controlling character escaped, cut to `limit` characters."""
-    parts = []
-    for char in text:
-        if unicodedata.category(char) in HIDDEN or char == "\\":
-            code = ord(char)
-            parts.append("\\\\" if char == "\\" else f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            parts.append(char)
-    out = "".join(parts)
+    """`text` with every invisible or controlling character escaped, cut to `limit` characters;
+    a backslash is doubled, so an escape in the output always means a hidden character."""
+    out = visible(text.replace("\\", "\\\\")).replace("\t", "\\x09")
     return out if len(out) <= limit else out[: limit - 1] + "…"
