@@ -16,6 +16,11 @@ Status = Literal["passed", "failed", "error"]
 CheckStatus = Literal["passed", "failed", "skipped", "error", "missing", "manual"]
 
 
+# A check that waits for a run (a log check before the job ran): its skipped message starts with
+# NOT_YET and says what comes first; its `actual` is NO_LOG_YET (tutor.next_step reads both).
+NOT_YET = "not yet: "
+NO_LOG_YET = "no log yet"
+
 class CheckResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -1,5 +1,6 @@
 """Job-script, log, files and confirm checks (tasks 7.1, 8.3, 8.4)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -78,8 +79,10 @@ def test_task83_solution_logs_pass_and_starter_fails():
     good = run("task8.3", submission=SOLUTIONS / "task8.3")
     assert {r.status for r in good.values()} == {"passed"}
     assert "epoch times: 7s, 10s" in good["training-seen"].message
-    bad = run("task8.3", submission=BOOK / "task8.3" / "starter")
+    bad = run("task8.3", mode="grade", submission=BOOK / "task8.3" / "starter")
     assert bad["logs-saved"].status == "failed" and "python MNIST.py > run.out 2> run.err" in bad["logs-saved"].message
+    early = run("task8.3", submission=BOOK / "task8.3" / "starter")["logs-saved"]  # tutor check, before the run
+    assert early.status == "skipped" and early.message.startswith("not yet: run it once")
     assert bad["summary"].status == "failed" and "only headings" in bad["summary"].message
 
 
@@ -145,3 +148,30 @@ def test_placeholders_left_from_the_book_fail(tmp_path):
     book = (SOLUTIONS / "task8.4" / "MNIST.slurm").read_text().replace("course00", "<group>")
     result = run("task8.4", submission=job_folder(tmp_path, book))["job-script"]
     assert result.status == "failed" and "line 10 still has the placeholder <group>" in result.message
+
+
+def test_before_the_job_ran_check_says_not_yet_and_grade_says_what_to_do(tmp_path):
+    """Task 8.4 with a good MNIST.slurm and no logs yet: `tutor check` passes with the log checks
+    skipped ('not yet: submit the job'); `tutor grade` fails them with the same next step."""
+    from tests.conftest import run_tutor
+
+    work = tmp_path / "task8.4"
+    work.mkdir()
+    for name in ("MNIST.py", "MNIST.slurm", "SUMMARY.md"):
+        shutil.copy(SOLUTIONS / "task8.4" / name, work / name)
+    checked = run_tutor("check", "task8.4", "--path", str(work), "--json")
+    report = json.loads(checked.stdout)
+    rows = {c["id"]: c for c in report["checks"]}
+    assert checked.returncode == 0 and report["status"] == "passed", checked.stdout + checked.stderr
+    for log_check in ("job-logs", "used-gpu", "finished"):
+        assert rows[log_check]["status"] == "skipped", rows[log_check]
+        assert rows[log_check]["message"] == ("not yet: submit the job (tutor submit task8.4), then tutor grade "
+                                              "task8.4 once it has ended")
+    assert rows["job-script"]["status"] == "passed"
+    shown = run_tutor("check", "task8.4", "--path", str(work))
+    assert shown.returncode == 0
+    assert "Next: submit the job (tutor submit task8.4), then tutor grade task8.4 once it has ended" in shown.stdout
+    graded = run_tutor("grade", "task8.4", "--path", str(work))
+    assert graded.returncode == 1 and "Traceback" not in graded.stderr
+    assert "task8.4 not run yet" in graded.stdout and "Next: submit the job (tutor submit task8.4)" in graded.stdout
+    assert "no MNIST.*.out and MNIST.*.err in" in graded.stderr and "tutor submit task8.4" in graded.stderr

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from exercises import ExerciseKind, Task
+from grader.report import NO_LOG_YET, NOT_YET
 
 if TYPE_CHECKING:
     from exercises.schema import Exercise
@@ -111,6 +112,9 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
         if skipped and task.spec.kind is ExerciseKind.model:
             return Verdict(f"structure OK, {_points(report.points, total)}",
                            f"`{produce_command(task)}` (then `tutor grade {tid}` measures the accuracy)")
+        waiting = next((c.message.removeprefix(NOT_YET) for c in skipped if c.message.startswith(NOT_YET)), None)
+        if waiting:  # a log check before the run: what produces the logs comes next
+            return Verdict(f"checks so far pass, {_points(report.points, total)}", waiting)
         if skipped:
             return Verdict(f"checks so far pass, {_points(report.points, total)}",
                            f"`tutor grade {tid}` checks the rest")
@@ -126,6 +130,9 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
     if problem is not None and problem.id == "artifact-current":
         return Verdict(f"graded an old model.keras, {_points(report.points, report.max_points)}",
                        f"`{produce_command(task)}`, then `tutor grade {tid}`")
+    if problem is not None and problem.actual == NO_LOG_YET:
+        return Verdict(f"not run yet, {_points(report.points, report.max_points)}",
+                       problem.message.split(" yet: ", 1)[-1])
     what = check_label(problem, task.spec) if problem is not None else "a required check"
     if problem is not None and problem.kind == "min_accuracy":
         step = f"improve the model, `{produce_command(task)}`, then `tutor grade {tid}`"

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Optional
 
 from exercises import schema as s
-from grader.checks.common import failed, matching_files, passed
+from grader.checks.common import failed, matching_files, passed, result
 from grader.checks.context import CheckContext
 from grader.logs import TrainingLog, parse_training_log
 from grader.logs.terminal import read_log
-from grader.report import CheckResult
+from grader.report import NO_LOG_YET, NOT_YET, CheckResult
 
 
 def pick_logs(submission: Path, stdout: str, stderr: Optional[str]) -> tuple[Optional[Path], Optional[Path]]:
@@ -73,6 +73,20 @@ def _requirement(req: str, check: s.LogCheck, log: TrainingLog) -> tuple[str, st
     raise ValueError(f"unknown log requirement {req}")
 
 
+def not_run_yet(check: s.LogCheck, ctx: CheckContext, names: str) -> CheckResult:
+    """No log at all: the run has not happened yet. `tutor check` (before the job) skips the
+    check and says what comes next; `tutor grade` fails it with the same next step."""
+    task = ctx.spec.id
+    if "*" in check.stdout:
+        step = f"submit the job (tutor submit {task}), then tutor grade {task} once it has ended"
+    else:
+        step = (f"run it once and save both streams (python MNIST.py > {check.stdout}"
+                + (f" 2> {check.stderr}" if check.stderr else "") + f"), then tutor grade {task}")
+    if ctx.mode == "check":
+        return result(check, "skipped", f"{NOT_YET}{step}", names, NO_LOG_YET)
+    return failed(check, f"no {names} in {ctx.submission} yet: {step}", names, NO_LOG_YET)
+
+
 def log_check(check: s.LogCheck, ctx: CheckContext) -> CheckResult:
     out, err = pick_logs(ctx.submission, check.stdout, check.stderr)
     names = check.stdout + (f" and {check.stderr}" if check.stderr else "")
@@ -89,6 +103,8 @@ def log_check(check: s.LogCheck, ctx: CheckContext) -> CheckResult:
                 f"found {defaults[0]}, SLURM's default name: add #SBATCH --output=%x.%j.out and "
                 "--error=%x.%j.err so the job's name is in them and stderr has its own file"
             )
+        elif not out and not err:
+            return not_run_yet(check, ctx, names)
         return failed(
             check,
             f"missing {', '.join(missing)} in {ctx.submission}: {how}",
