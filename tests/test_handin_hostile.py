@@ -394,6 +394,9 @@ print('{{}}')
 
 # ------------------------------------------------------------------ 6. the terminal
 
+STYLED = "[bold red]x[link=mailto:evil@example.org]click"  # no "/": a file name cannot hold one
+
+
 def test_names_are_printed_as_data_never_markup_or_terminal_control(course):
     """Attack 6: a file named `a[/b]` crashed the listing (MarkupError); ESC sequences in
     names erased the attacker's CHANGED row and repainted a classmate's."""
@@ -402,12 +405,14 @@ def test_names_are_printed_as_data_never_markup_or_terminal_control(course):
     evil = "\x1b[2K\x1b[1A\x1b[2K" + "s4  attempt 1  LATE CHANGED"
     course.py_as(s3, f"import os; d = {str(folder)!r}; os.chmod(d, 0o750); os.mkdir(d + '/a['); "
                      f"open(d + '/a[/b]', 'w').close(); open(d + '/' + {evil!r}, 'w').close(); "
+                     f"open(d + '/' + {STYLED!r}, 'w').close(); "
                      "os.chmod(d, 0o550); print('{}')")
     out = course.instructor.home / "names"
     done = collect(course, out, "--max-gb", "1")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "MarkupError" not in done.stderr
     assert "\x1b" not in done.stdout and "\x1b" not in done.stderr
     assert "a[/b] was added after hand-in" in done.stdout
+    assert f"{STYLED} was added after hand-in" in done.stdout  # shown as typed, not styled or a link
     assert "\\x1b[2K\\x1b[1A" in done.stdout
     mine = course.run_as(s3, "handin", "--list")
     assert mine.returncode == 0 and "\x1b" not in mine.stdout and "a[/b]" in mine.stdout
