@@ -120,6 +120,21 @@ class ClusterProfile(BaseModel):
                 found.append(("launcher/setup", line))
         return found
 
+    @property
+    def runtime(self) -> Optional[str]:
+        """The container runtime the launcher runs (`singularity`, `apptainer`), or None."""
+        word = next((w for w in self.launcher.split() if w.rsplit("/", 1)[-1] in RUNTIMES), None)
+        return word.rsplit("/", 1)[-1] if word else None
+
+    def runtime_setup(self) -> str:
+        """How to get this profile's container runtime on PATH, in the profile's own terms: its
+        own `module load` line when it loads modules, else the runtime its launcher names."""
+        if self.runtime is None:
+            return "only profiles whose launcher runs a container (singularity/apptainer) need one"
+        if self.modules:
+            return f"module load {' '.join(self.modules)} (as profile {self.name}'s jobs do), then tutor doctor again"
+        return f"put {self.runtime} on PATH (e.g. module load {self.runtime}, if your site has that module), then tutor doctor again"
+
     def warnings(self) -> list[str]:
         """What renders but will likely fail on the cluster: placeholders, a runtime module
         that does not match the launcher's runtime."""

@@ -384,3 +384,26 @@ def test_slurm_without_a_controller_is_not_called_a_rejection():
     error = explain(stderr, account="tutor-class")
     assert str(error).startswith("could not submit: SLURM is installed but its controller does not answer")
     assert "Could not establish a configuration source" in str(error) and "--dry-run" in error.fix
+
+
+def test_doctor_says_how_to_get_the_profiles_own_runtime(tmp_path):
+    """An apptainer site: doctor's advice names apptainer and the profile's module, never
+    `module load singularity` (it did for every profile)."""
+    import sys
+
+    from tests.conftest import run_tutor
+
+    image = tmp_path / "tf.sif"
+    image.write_text("an image")
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "site.toml").write_text(
+        f'extends = "mn5"\nname = "site"\naccount = "g1"\nmodules = ["apptainer/1.3"]\ncontainer = "{image}"\n'
+        'launcher = "apptainer exec --nv {container} python"\n')
+    (tmp_path / "tutor.toml").write_text(f'profile = "site"\nprofiles_dir = "{tmp_path / "profiles"}"\n')
+    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "TUTOR_CONFIG": str(tmp_path / "tutor.toml")}
+    done = run_tutor("doctor", "--no-tf", "--json", env=env)
+    found = {f["area"]: f for f in json.loads(done.stdout)}
+    assert "singularity" not in json.dumps(found["container"]) + json.dumps(found["framework"])
+    assert found["container"]["message"] == "apptainer not found (profile site runs its jobs with it)"
+    assert found["framework"]["fix"] == found["container"]["fix"].removeprefix("on the cluster: ")
+    assert found["framework"]["fix"] == "module load apptainer/1.3 (as profile site's jobs do), then tutor doctor again"

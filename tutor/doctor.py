@@ -8,9 +8,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from tutor.finding import Finding, Level
+
+if TYPE_CHECKING:
+    from hpc.profiles import ClusterProfile
 
 TF_PROBE = (
     "import json, os; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3');"
@@ -86,7 +89,8 @@ def check_tensorflow() -> list[Finding]:
     return findings
 
 
-def check_tools() -> list[Finding]:
+def check_tools(profile: Optional["ClusterProfile"] = None) -> list[Finding]:
+    """SLURM commands and the container runtime; what to load is said in `profile`'s terms."""
     findings = []
     slurm = [t for t in ("sbatch", "squeue", "sacct", "scancel") if shutil.which(t)]
     if "sbatch" in slurm and "squeue" in slurm:
@@ -98,10 +102,12 @@ def check_tools() -> list[Finding]:
     containers = [t for t in ("singularity", "apptainer") if shutil.which(t)]
     if containers:
         findings.append(Finding("container", "ok", f"container runtime: {', '.join(containers)}"))
+    elif profile is not None and profile.runtime:
+        findings.append(Finding("container", "warn", f"{profile.runtime} not found (profile {profile.name} "
+                                f"runs its jobs with it)", "on the cluster: " + profile.runtime_setup()))
     else:
-        findings.append(
-            Finding("container", "warn", "neither singularity nor apptainer found", "on the cluster: module load singularity")
-        )
+        fix = profile.runtime_setup() if profile is not None else "on the cluster: load your site's container module"
+        findings.append(Finding("container", "warn", "neither singularity nor apptainer found", fix))
     return findings
 
 
@@ -145,16 +151,21 @@ def check_dirs(workspace_root: Path) -> list[Finding]:
     return findings
 
 
-def check_framework(profile_name: str, profiles_dir: Optional[Path]) -> list[Finding]:
-    """What the profile says the jobs train with, and what the site's image really has."""
+def load_cluster_profile(profile_name: str, profiles_dir: Optional[Path]) -> "ClusterProfile | Finding":
+    """The course's cluster profile, or the finding that says why it cannot be read."""
     from hpc.errors import ProfileError
     from hpc.profiles import load_profile
-    from tutor.image_probe import check_image
 
     try:
-        profile = load_profile(profile_name, profiles_dir)
+        return load_profile(profile_name, profiles_dir)
     except ProfileError as exc:
-        return [Finding("framework", "error", str(exc).splitlines()[0], "fix the profile named above")]
+        return Finding("framework", "error", str(exc).splitlines()[0], "fix the profile named above")
+
+
+def check_framework(profile: "ClusterProfile") -> list[Finding]:
+    """What the profile says the jobs train with, and what the site's image really has."""
+    from tutor.image_probe import check_image
+
     return check_image(profile)
 
 
@@ -173,12 +184,13 @@ def run_doctor(with_tensorflow: bool = True) -> list[Finding]:
     except ConfigError:
         data_dir, workspace_root = None, Path.home() / "tutor-work"
         profile, profiles_dir = "local", None
+    cluster = load_cluster_profile(profile, profiles_dir)
     probes: list[Callable[[], list[Finding]]] = [
         check_config,
         check_catalog,
         *([check_tensorflow] if with_tensorflow else []),
-        check_tools,
-        lambda: check_framework(profile, profiles_dir),
+        lambda: check_tools(cluster if not isinstance(cluster, Finding) else None),
+        lambda: [cluster] if isinstance(cluster, Finding) else check_framework(cluster),
         lambda: check_data(data_dir),
         lambda: check_dirs(workspace_root),
         sandbox_findings,

@@ -141,7 +141,7 @@ def check_image(profile: "ClusterProfile", refresh: bool = False) -> list["Findi
     command = shlex.split(profile.run_prefix)
     if not command or shutil.which(command[0]) is None:
         return [Finding("framework", "warn", f"{said}; cannot probe {image.name}: {command[0] if command else 'no launcher'} "
-                        "is not on PATH", "module load singularity (or apptainer), then tutor doctor again")]
+                        "is not on PATH", profile.runtime_setup())]
     key = _key(image)
     found = None if refresh else _cached(key)
     if found is None:
