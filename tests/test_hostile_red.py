@@ -106,3 +106,46 @@ def test_a_fifo_notebook_or_model_py_beside_a_notebook_does_not_block_check_or_b
     assert "lab.ipynb is not a regular file" in book["fifo_nb"]["reason"], book["fifo_nb"]
     for row in book.values():
         assert "timed out" not in row["reason"], row
+
+
+def test_marks_saved_by_a_spreadsheet_are_kept_not_wiped(tmp_path):
+    """A careless (ordinary) instructor: marks.csv typed in Excel and saved as "CSV UTF-8"
+    (a BOM, CRLF), or in a locale whose list separator is `;`, or as legacy "CSV" (cp1252).
+    Before: the BOM renamed the `student` column and `;` made one column, so every typed mark
+    was dropped without a word and marks.csv rewritten with the points empty; cp1252 text was
+    "unreadable", so the same. Now the first two are read; the third is refused in one line and
+    the file is left as it was."""
+    course = _course_with_a_manual_check(tmp_path)
+    subs = course / "handed-in"
+    for student in ("alice", "bob"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "model.py").write_text("def build_model(:\n    pass\n")
+    out = course / "out"
+    assert _tutor(course, "batch", str(subs), "--task", "fm1", "--out", str(out)).returncode in (0, 1)
+    header, *rows = list(csv.reader((out / "marks.csv").open(newline="")))
+    points = {"alice": "2", "bob": "1.5"}
+    for row in rows:
+        row[header.index("points")] = points[row[0]]
+        row[header.index("comment")] = "très bien"
+
+    def saved(delimiter: str, encoding: str) -> bytes:
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
+        return buffer.getvalue().encode(encoding)
+
+    for delimiter, encoding in ((",", "utf-8-sig"), (";", "utf-8-sig"), ("\t", "utf-8")):
+        (out / "marks.csv").write_bytes(saved(delimiter, encoding))
+        again = _tutor(course, "batch", str(subs), "--task", "fm1", "--out", str(out))
+        assert again.returncode in (0, 1), again.stderr
+        book = {row["student"]: row for row in csv.DictReader((out / "gradebook.csv").open(newline=""))}
+        assert {s: book[s]["manual_points"] for s in points} == points, (delimiter, encoding)
+        kept = {row["student"]: row for row in csv.DictReader((out / "marks.csv").open(newline=""))}
+        assert {s: kept[s]["points"] for s in points} == points and kept["bob"]["comment"] == "très bien"
+    legacy = saved(",", "cp1252")
+    (out / "marks.csv").write_bytes(legacy)
+    refused = _tutor(course, "batch", str(subs), "--task", "fm1", "--out", str(out))
+    assert refused.returncode == 2 and "marks.csv" in refused.stderr and "UTF-8" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert (out / "marks.csv").read_bytes() == legacy

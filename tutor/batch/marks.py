@@ -36,13 +36,29 @@ def manual_checks(spec: Exercise) -> list:
 
 
 def _read_marks(path: Path) -> dict[tuple[str, str], dict[str, str]]:
-    """The rows as the instructor left them, every cell as tutor was given it (`plain_cell`)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    """The rows as the instructor left them, every cell as tutor was given it (`plain_cell`).
+
+    A spreadsheet saves it its own way: a BOM ("CSV UTF-8"), CRLF, `;` or tab as the separator
+    (locales with a decimal comma). All are read. A file that cannot be read as such is refused
+    with a UserError and left untouched: rewriting it would wipe the marks typed into it."""
+    from tutor.errors import UserError
+
+    if not path.exists():
         return {}
-    rows = [{key: plain_cell(value or "") for key, value in row.items() if isinstance(key, str)}
-            for row in csv.DictReader(io.StringIO(text, newline=""))]
+    redo = "save it again as CSV UTF-8 and rerun `tutor batch` (it was left as it is; nothing is regraded)"
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        first = text.splitlines()[0] if text.strip() else ""
+        delimiter = max((",", ";", "\t"), key=first.count) if first else ","
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = [{key.strip(): plain_cell(value or "") for key, value in row.items() if isinstance(key, str)}
+                for row in reader]
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text (a spreadsheet's legacy CSV?): {redo}") from None
+    except (OSError, csv.Error) as exc:
+        raise UserError(f"{path} cannot be read as CSV ({exc}): {redo}") from None
+    if text.strip() and not {"student", "check", "points"} <= {k.strip() for k in reader.fieldnames or []}:
+        raise UserError(f"{path} has no student, check and points columns: {redo}")
     return {(row.get("student", ""), row.get("check", "")): row for row in rows}
 
 
