@@ -9,7 +9,7 @@ the listing shows, and is used only while all of its inputs are what they were:
   the trust checks on the file and those folders run every time, as without a cache;
 - the catalog: `exercises.layout.catalog_digest` (the folders found, the bytes of every
   pack.toml and exercise.toml, each README.md's presence, the code that validates them);
-- the progress file's bytes;
+- the progress file's bytes (when only they changed, only the progress file is read again);
 - tutor's version and this module's own code.
 
 Any difference, or a cache that is unreadable, hand-edited into another shape, not the
@@ -81,14 +81,21 @@ class Listing:
 
 
 def load_listing() -> Listing:
-    """The listing from the cache when every input is unchanged, else validated (and cached)."""
+    """The listing from the cache when every input is unchanged, else validated (and cached).
+    When only the progress file changed (after a check, a grade, `tutor done`), only it is
+    read again."""
     keys = _Keys.now()  # taken before any load: a change during the load is a miss next time
     path = _cache_path() if keys is not None else None
     if path is not None:
         try:
-            return _read_cache(path, keys)
+            listing, progress_key = _read_cache(path, keys)
         except _Miss:
             pass
+        else:
+            if progress_key != keys.progress:
+                listing.statuses = _statuses()
+                _write_cache(path, keys, listing)
+            return listing
     listing, config = _validated()
     if path is not None and keys.declared == config:
         _write_cache(path, keys, listing)
@@ -104,21 +111,28 @@ def _validated() -> tuple[Listing, dict[str, Any]]:
     the folders and packs the validated config names (to compare with the cache's keys)."""
     from tutor.config import trusted_folders
     from tutor.context import load_context
-    from tutor.state.student_progress import load_progress
 
     ctx = load_context()
-    progress = load_progress()
+    statuses = _statuses()
     catalog = ctx.catalog
     rows = [Row(t.id, t.spec.title, t.spec.pack, t.spec.chapter, t.spec.kind.value, t.spec.needs_gpu)
             for t in catalog]
     groups = [Group(f"{pack.title} · {pack.chapter_title(chapter)}", [t.id for t in tasks])
               for pack, chapter, tasks in catalog.by_chapter()]
     listing = Listing(rows=rows, groups=groups, problems=[p.headline for p in catalog.problems],
-                      statuses={tid: entry.status.value for tid, entry in progress.tasks.items()},
+                      statuses=statuses,
                       deadlines=dict(ctx.config.deadlines))
     config = ctx.config
     return listing, {"exercise_dirs": list(config.exercise_dirs), "folders": trusted_folders(config),
                      "packs": config.packs}
+
+
+def _statuses() -> dict[str, str]:
+    """Each task's status from the progress file, validated (a corrupt file is moved aside
+    with a warning, as everywhere)."""
+    from tutor.state.student_progress import load_progress
+
+    return {tid: entry.status.value for tid, entry in load_progress().tasks.items()}
 
 
 # -- the cache file: where, and whether it is safe to use -----------------------------------
@@ -136,7 +150,9 @@ def _cache_path() -> Optional[Path]:
     return folder / CACHE_NAME
 
 
-def _read_cache(path: Path, keys: "_Keys") -> Listing:
+def _read_cache(path: Path, keys: "_Keys") -> tuple[Listing, Optional[str]]:
+    """The saved listing and the progress key it was saved with; a miss unless the config
+    and catalog keys are the current ones."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -149,10 +165,11 @@ def _read_cache(path: Path, keys: "_Keys") -> Listing:
             saved = json.loads(handle.read())
         except (OSError, ValueError):
             raise _Miss from None
-    if not isinstance(saved, dict) or saved.get("keys") != keys.as_dict():
+    saved_keys = saved.get("keys") if isinstance(saved, dict) else None
+    if not isinstance(saved_keys, dict) or any(saved_keys.get(k) != getattr(keys, k) for k in ("config", "catalog")):
         raise _Miss
     try:
-        return _listing_from(saved["listing"])
+        return _listing_from(saved["listing"]), saved_keys.get("progress")
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _Miss from None
 
