@@ -10,22 +10,20 @@ changed, e.g. one in a folder students write to, is refused with the reason (tut
 
 from __future__ import annotations
 
-import os
 import tomllib
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tutor.config_files import APP as APP  # noqa: F401 (re-exported)
 from tutor.config_files import (
-    ENV_OVERRIDES,
     ConfigError,
     beside,
     config_candidates,  # noqa: F401 (re-exported)
+    env_overrides,
     find_config_file,  # noqa: F401 (re-exported)
     folders_trust_problem,
     user_data_dir,  # noqa: F401 (re-exported)
@@ -33,8 +31,10 @@ from tutor.config_files import (
 from tutor.trust import untrusted_reason
 
 
-class CourseConfig(BaseSettings):
-    model_config = SettingsConfigDict(extra="forbid", env_prefix="TUTOR_")
+class CourseConfig(BaseModel):
+    """`tutor.toml`, with TUTOR_PROFILE and TUTOR_WORKSPACE_ROOT over the file's values."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     course: str = Field("Deep learning on HPC", description="The course's name.", examples=["DL on HPC 2026"])
     data_dir: Optional[Path] = Field(None, description="Where datasets and weights are staged (`tutor data stage`).",
@@ -89,30 +89,6 @@ class CourseConfig(BaseSettings):
     def _expand_all(cls, value: list[Path]) -> list[Path]:
         return [p.expanduser() for p in value]
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive as init kwargs; only two environment overrides apply.
-        return (_SelectedEnv(settings_cls), init_settings)
-
-
-class _SelectedEnv(PydanticBaseSettingsSource):
-    """TUTOR_PROFILE and TUTOR_WORKSPACE_ROOT only (TUTOR_DATA_DIR is the data layer's)."""
-
-    NAMES = {"profile": "TUTOR_PROFILE", "workspace_root": "TUTOR_WORKSPACE_ROOT"}
-
-    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
-        return os.environ.get(self.NAMES.get(field_name, "")), field_name, False
-
-    def __call__(self) -> dict[str, str]:
-        return {k: os.environ[v] for k, v in self.NAMES.items() if os.environ.get(v)}
-
 
 def load_config_file(path: Optional[Path]) -> CourseConfig:
     raw: dict = {}
@@ -127,7 +103,7 @@ def load_config_file(path: Optional[Path]) -> CourseConfig:
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        config = CourseConfig(**raw)
+        config = CourseConfig(**{**raw, **env_overrides()})
     except ValidationError as exc:
         where = path or "environment"
         lines = [
@@ -163,5 +139,5 @@ def _cached(path: Optional[Path], env_key: tuple) -> CourseConfig:
 
 def load_config() -> CourseConfig:
     """The config in force for this process (raises ConfigError with file and field)."""
-    env_key = tuple(os.environ.get(k) for k in ENV_OVERRIDES)
+    env_key = tuple(sorted(env_overrides().items()))
     return _cached(find_config_file(), env_key)

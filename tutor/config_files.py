@@ -13,12 +13,17 @@ import platformdirs
 from tutor.trust import foreign_cwd_config, untrusted_reason
 
 APP = "tutor"
-# What the config model reads from the environment besides the file (tutor.config._SelectedEnv).
-ENV_OVERRIDES = ("TUTOR_PROFILE", "TUTOR_WORKSPACE_ROOT")
+# The config values the environment overrides (TUTOR_DATA_DIR is the data layer's, not one).
+ENV_OVERRIDES = {"profile": "TUTOR_PROFILE", "workspace_root": "TUTOR_WORKSPACE_ROOT"}
 
 
 class ConfigError(Exception):
     """A config file that cannot be used: the message names the file, field and reason."""
+
+
+def env_overrides() -> dict[str, str]:
+    """The config values set in the environment (an empty variable sets nothing)."""
+    return {field: os.environ[name] for field, name in ENV_OVERRIDES.items() if os.environ.get(name)}
 
 
 def config_candidates() -> list[Path]:

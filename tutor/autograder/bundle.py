@@ -34,7 +34,7 @@ def _requirements() -> list[str]:
     try:
         return [r for r in importlib.metadata.requires("tutor") or [] if "extra ==" not in r]
     except importlib.metadata.PackageNotFoundError:
-        return ["typer", "rich", "pydantic", "pydantic-settings", "platformdirs", "filelock",
+        return ["typer", "rich", "pydantic", "platformdirs", "filelock",
                 "psutil", "numpy", "tomlkit"]
 
 

@@ -1,7 +1,7 @@
 """What `tutor list` shows, and a per-user cache of it.
 
 Building the listing validates every spec (the exercise schema's pydantic models), the config
-(pydantic-settings) and the progress file: most of `tutor list`'s time. The cache keeps what
+model and the progress file: most of `tutor list`'s time. The cache keeps what
 the listing shows, and is used only while all of its inputs are what they were:
 
 - the config file in force: its path, its bytes, the environment that overrides it, and the
@@ -32,8 +32,8 @@ from typing import Any, Optional
 from exercises.layout import catalog_digest
 from tutor import __version__
 from tutor.config_files import (
-    ENV_OVERRIDES,
     beside,
+    env_overrides,
     find_config_file,
     folders_trust_problem,
     progress_file,
@@ -224,7 +224,7 @@ class _Keys:
             return None
         if folders_trust_problem(config_file, declared["folders"]):
             return None
-        config = _hash("config", str(config_file), text, [os.environ.get(k) for k in ENV_OVERRIDES],
+        config = _hash("config", str(config_file), text, sorted(env_overrides().items()),
                        [str(p) for p in declared["folders"]])
         code = Path(__file__).stat()
         catalog = _hash(FORMAT, __version__, code.st_size, code.st_mtime_ns,
