@@ -70,6 +70,25 @@ def test_something_that_is_no_model_is_refused():
     assert "not a Keras model" in refused({"class_name": "Adam", "config": {}})
 
 
+def test_a_subclassed_model_is_refused_saying_how_to_build_it_instead():
+    # what Keras 3 writes for an unregistered keras.Model subclass: only its class name
+    subclassed = {"class_name": "TinyNet", "module": None, "registered_name": "TinyNet",
+                  "config": {"name": "tiny_net", "trainable": True}}
+    reason = refused(subclassed)
+    assert "subclassed model (class TinyNet)" in reason and "keras.Sequential" in reason
+
+
+def test_a_students_loss_in_the_compile_config_is_data_not_a_refusal():
+    # compile=False never deserialises the compile config; its loss is only reported by name
+    model = sequential()
+    model["compile_config"] = {"loss": {"module": "builtins", "class_name": "function", "config": "zoo>zoo_loss",
+                                        "registered_name": "function"}, "optimizer": "sgd"}
+    screen(model, "model.keras", known=KNOWN)
+    assert compile_facts(model["compile_config"]) == ({"class_name": "sgd"}, "zoo>zoo_loss")
+    model["config"]["layers"][1]["registered_name"] = "zoo>Doubler"  # the architecture stays screened
+    assert "zoo>Doubler" in refused(model)
+
+
 def test_compile_facts_from_both_formats():
     keras2 = json.loads('{"loss": "categorical_crossentropy", "optimizer_config": {"class_name": "Custom>Adam", "config": {}}}')
     assert compile_facts(keras2) == ({"class_name": "Adam", "config": {}}, "categorical_crossentropy")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from grader.sandbox.protocol import JobFailure
+from grader.save_advice import weights_only
 
 MAX_CONFIG_BYTES = 16 << 20
 MODEL_CLASSES = {"Sequential", "Functional", "Model"}
@@ -53,10 +54,7 @@ def _hdf5_config(path: Path, name: str) -> tuple[dict, Optional[dict]]:
     if outside:
         raise JobFailure(f"{name} refers to data outside itself ({outside}); save the model again with model.save('{name}')")
     if raw is None:
-        raise JobFailure(
-            f"{name} holds weights only (no model config): save the whole model with model.save('{name}'), "
-            "not model.save_weights()"
-        )
+        raise JobFailure(weights_only(name))
     config = _json(raw, name)
     return config, (_json(training, name) if training is not None else None)
 
@@ -144,8 +142,19 @@ def known_layers() -> set[str]:
 def screen(config: dict, name: str, known: Optional[set[str]] = None) -> None:
     """Raise JobFailure (one line naming the layer) for anything that would run code or read files."""
     known = known_layers() if known is None else known
-    if config.get("class_name") not in MODEL_CLASSES:
-        raise JobFailure(f"{name} holds a {config.get('class_name')!r}, not a Keras model")
+    top = config.get("class_name")
+    if top not in MODEL_CLASSES:
+        inner = config.get("config")
+        if isinstance(top, str) and top not in known and isinstance(inner, dict) and "trainable" in inner:
+            raise JobFailure(
+                f"{name} holds a subclassed model (class {top}), whose Python code would have to run to load it; "
+                "the grader opens models built from Keras' own layers only: build it with keras.Sequential or "
+                "keras.Model(inputs, outputs) and save it again"
+            )
+        raise JobFailure(f"{name} holds a {top!r}, not a Keras model")
+    # The compile config (optimizer, loss, metrics) is read as data only: the model is opened with
+    # compile=False, which never deserialises it, so a student's own loss there is no reason to refuse.
+    config = {key: value for key, value in config.items() if key != "compile_config"}
     for entry in _layer_lists(config):
         cls = entry.get("class_name")
         layer = entry.get("config") if isinstance(entry.get("config"), dict) else {}
@@ -195,6 +204,7 @@ def compile_facts(compiled: Optional[dict]) -> tuple[Optional[dict], Optional[st
         # tf.keras 2.11 records its (then new) optimizers as "Custom>Adam"
         optimizer = {**optimizer, "class_name": optimizer["class_name"].removeprefix("Custom>")}
     loss = compiled.get("loss")
-    if isinstance(loss, dict):
-        loss = (loss.get("config") or {}).get("name") or loss.get("class_name")
+    if isinstance(loss, dict):  # a Keras 3 function is {"class_name": "function", "config": "zoo>zoo_loss"}
+        inner = loss.get("config")
+        loss = inner if isinstance(inner, str) else (inner if isinstance(inner, dict) else {}).get("name") or loss.get("class_name")
     return (optimizer if isinstance(optimizer, dict) else None), (loss if isinstance(loss, str) else None)

@@ -24,6 +24,7 @@ from typing import BinaryIO, Optional
 from pydantic import BaseModel, ConfigDict
 
 from grader.sandbox.staging import MiB, StagingError
+from grader.save_advice import saved_model_folder
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -116,8 +117,7 @@ class Artifact(BaseModel):
         if self.link is not None:
             return f"{name} is a symlink ({self.link}); put the trained file itself in the submission folder"
         if self.format is ArtifactFormat.saved_model:
-            return (f"{name} is a TensorFlow SavedModel folder, which the grader does not open: save the model "
-                    f"as one file with model.save('model.keras') (or model.save('model.h5') on Keras 2)")
+            return saved_model_folder(name)
         if not self.path.is_file():
             return f"{name} is not a regular file"
         if not self.path.resolve().is_relative_to(root.resolve()):

@@ -12,6 +12,7 @@ from exercises.schema import ExerciseKind
 from grader.intake.artifact import Artifact, ArtifactFormat
 from grader.intake.notebook import NotebookCell, locate, read_cells
 from grader.sandbox.staging import StagingError, _walk
+from grader.save_advice import weights_only
 
 MODEL_ARTIFACT = "model.keras"
 MAX_SOURCES = 2000
@@ -92,6 +93,17 @@ def find_artifact(folder: Path, expected: str) -> Optional[Artifact]:
     return None
 
 
+def weights_file(folder: Path, expected: str) -> Optional[str]:
+    """A weights-only file where the artifact should be (model.save_weights: `model.weights.h5`,
+    or Keras 2's TF checkpoint `model.index` + `model.data-*`), by name only: nothing is opened."""
+    stem = expected.rsplit(".", 1)[0] if "." in expected else expected
+    for name in (f"{stem}.weights.h5", f"{stem}.index"):
+        path = folder / name
+        if path.is_file() and not path.is_symlink():
+            return name
+    return None
+
+
 def read_artifact(path: Path) -> Artifact:
     """An artifact at a known path (what `tutor train` just wrote)."""
     return Artifact.at(path)
@@ -144,6 +156,8 @@ def intake(task: Task, path: Path, mode: str = "check") -> Submission:
     graded_from_artifact = mode == "grade" and MODEL_ARTIFACT in artifacts
     if (task.spec.kind is ExerciseKind.model and not graded_from_artifact and source.notebook is None
             and not (folder / "model.py").exists()):
+        if mode == "grade" and (weights := weights_file(folder, MODEL_ARTIFACT)):
+            raise StagingError(weights_only(weights))
         raise StagingError(f"no model.py (nor a notebook) in {folder}: run `tutor start {task.id}` or pass --path "
                            "to your submission folder or notebook")
     skip = {a.name for a in artifacts.values()}
