@@ -7,8 +7,9 @@ parameter is reported against that check (file, field, reason) instead of being 
 from __future__ import annotations
 
 import re
+import typing
 from enum import Enum
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -119,9 +120,52 @@ class Baseline(Strict):
 
 # ----------------------------------------------------------------------------- checks
 
+# What a check reads to answer: each check model declares it once (`reads`), and everything
+# else is derived from it (the `Check` union, STRUCTURAL_KINDS, ARTIFACT_KINDS, which further
+# artifacts intake looks for, what `tutor author docs` says of each kind).
+Input = Literal["model", "trained_model", "other_artifact", "source", "job_script", "logs", "documents",
+                "run_record", "confirmation"]
+INPUT_TEXT: dict[str, str] = {
+    "model": "the model's summary: built from model.py by `tutor check`, read from model.keras by `tutor grade`",
+    "trained_model": "the trained model's test predictions (`tutor grade`; skipped by `tutor check`)",
+    "other_artifact": "a further trained model it names (`artifact`), opened in safe mode by `tutor grade`",
+    "source": "Python source, as a syntax tree (never run)",
+    "job_script": "a SLURM job script",
+    "logs": "saved job logs",
+    "documents": "handed-in files (Markdown, images, JSON)",
+    "run_record": "the run record `tutor train` writes (train.json)",
+    "confirmation": "the student's `tutor done`",
+}
+# Every check model, in the order defined here (filled by CheckBase as each one is defined).
+CHECK_MODELS: list[type["CheckBase"]] = []
+
 
 class CheckBase(Strict):
     """Fields every check takes, whatever its kind."""
+
+    # Traits, declared by each check kind's model (class attributes, not spec keys):
+    KIND: ClassVar[str] = ""  # its `kind` value, filled in from the Literal
+    reads: ClassVar[frozenset[str]] = frozenset()  # the Inputs it answers from
+    structural: ClassVar[bool] = False  # about the model's structure: a failure means "fix the model", not "train"
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        """Register a check kind (a subclass with a `kind` field) and vet its traits."""
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("kind")
+        if field is None:
+            return  # a shared base such as Bounds
+        (cls.KIND,) = typing.get_args(field.annotation)
+        unknown = sorted(cls.reads - set(typing.get_args(Input)))
+        if unknown:
+            raise TypeError(f"{cls.__name__}.reads names unknown inputs {unknown}; known: {typing.get_args(Input)}")
+        if "other_artifact" in cls.reads and "artifact" not in cls.model_fields:
+            raise TypeError(f"{cls.__name__} reads another artifact but has no `artifact` field naming it")
+        if cls.structural and "model" not in cls.reads:
+            raise TypeError(f"{cls.__name__} is structural but does not read the model")
+        if any(m.KIND == cls.KIND for m in CHECK_MODELS):
+            raise TypeError(f"two check models declare kind {cls.KIND!r}")
+        CHECK_MODELS.append(cls)
 
     id: str = Field(description="A lower-case slug naming the check in reports and gradebooks.",
                     examples=["input-shape"])
@@ -195,6 +239,8 @@ class InputShapeCheck(CheckBase):
     model takes when the pixel count matches)."""
 
     kind: Literal["input_shape"]
+    reads = frozenset({"model"})
+    structural = True
     shape: Optional[Shape] = doc(None, 'The shape, without the batch dimension; "None" for any size.', [784])
     shapes: list[Shape] = doc([], "Several accepted shapes instead of one.", [[784], [28, 28], [28, 28, 1]])
 
@@ -213,6 +259,8 @@ class OutputShapeCheck(CheckBase):
     """The model's output shape, without the batch dimension: `shape = [10]`."""
 
     kind: Literal["output_shape"]
+    reads = frozenset({"model"})
+    structural = True
     shape: Shape = doc(text="The shape, without the batch dimension (one unit per class).", example=[10])
 
     @property
@@ -224,6 +272,8 @@ class OutputActivationCheck(CheckBase):
     """The last layer's activation."""
 
     kind: Literal["output_activation"]
+    reads = frozenset({"model"})
+    structural = True
     activation: str = doc(text="Keras activation name.", example="softmax")
 
 
@@ -231,24 +281,32 @@ class TotalParamsCheck(Bounds):
     """The model's parameter count (exact, min, max)."""
 
     kind: Literal["total_params"]
+    reads = frozenset({"model"})
+    structural = True
 
 
 class TrainableParamsCheck(Bounds):
     """The trainable parameter count."""
 
     kind: Literal["trainable_params"]
+    reads = frozenset({"model"})
+    structural = True
 
 
 class NonTrainableParamsCheck(Bounds):
     """The non-trainable parameter count (frozen layers, BatchNormalization statistics)."""
 
     kind: Literal["non_trainable_params"]
+    reads = frozenset({"model"})
+    structural = True
 
 
 class LayerCountCheck(Bounds):
     """At least/most/exactly N layers of a class (e.g. at least two Conv2D)."""
 
     kind: Literal["layer_count"]
+    reads = frozenset({"model"})
+    structural = True
     layer: str = doc(text="Keras layer class to count.", example="Conv2D")
 
 
@@ -256,6 +314,8 @@ class FrozenBackboneCheck(CheckBase):
     """Every layer of a pretrained sub-model is frozen, and the trainable part is small."""
 
     kind: Literal["frozen_backbone"]
+    reads = frozenset({"model"})
+    structural = True
     backbone: Optional[str] = doc(None, "Name prefix of the pretrained sub-model; unset: the first nested model.",
                                   "mobilenetv2")
     max_trainable_params: Optional[int] = doc(None, "At most this many trainable parameters in all.", 20000, ge=0)
@@ -265,12 +325,15 @@ class DiffersFromBaselineCheck(CheckBase):
     """The model must not be the task's baseline (compared layer by layer)."""
 
     kind: Literal["differs_from_baseline"]
+    reads = frozenset({"model"})
+    structural = True
 
 
 class MinAccuracyCheck(CheckBase):
     """Accuracy on the held-out test set, computed by the trusted parent."""
 
     kind: Literal["min_accuracy"]
+    reads = frozenset({"trained_model"})
     min: float = doc(text="The bar: accuracy on the held-out test set (0-1). `tutor author check --train` "
                      "proves the reference solution reaches it.", example=0.85, gt=0, le=1)
     artifact: str = doc("model.keras", "The trained model file graded (opened in safe mode, no student code).",
@@ -297,6 +360,7 @@ class ScriptCheck(CheckBase):
     """Reads a script's syntax tree (never runs it) for the structure a task asks for."""
 
     kind: Literal["script"]
+    reads = frozenset({"source"})
     file: str = doc(text="The script, in the submission.", example="train.py")
     requires: list[ScriptRequirement] = doc(
         text="What the script must do: loads_data_from_path (reads a staged file, no download), "
@@ -312,6 +376,7 @@ class LogCheck(CheckBase):
     """Parses saved stdout/stderr logs (Keras progress bars and TensorFlow noise included)."""
 
     kind: Literal["log"]
+    reads = frozenset({"logs"})
     stdout: str = doc(text="The job's standard output (a name or glob).", example="*.out")
     stderr: Optional[str] = doc(None, "Its standard error (a name or glob).", "*.err")
     requires: list[LogRequirement] = doc(text="What the logs must show: both_logs, epoch_times, test_accuracy, "
@@ -323,6 +388,7 @@ class JobScriptCheck(CheckBase):
     """The job script's #SBATCH directives fit what the exercise asks for."""
 
     kind: Literal["job_script"]
+    reads = frozenset({"job_script"})
     file: str = doc(text="The job script.", example="MNIST.slurm")
     nodes: Optional[int] = doc(None, "The --nodes it must ask for.", 1)
     gpus: Optional[int] = doc(None, "The GPUs it must ask for.", 1)
@@ -335,6 +401,7 @@ class FilesExistCheck(CheckBase):
     more than headings)."""
 
     kind: Literal["files_exist"]
+    reads = frozenset({"documents"})
     files: list[str] = doc(text="File names or globs.", example=["NOTES.md", "*.png"])
     partial_credit: bool = PARTIAL
 
@@ -353,6 +420,7 @@ class ConfirmCheck(CheckBase):
     """A guide step the student confirms themselves (`tutor done TASK`)."""
 
     kind: Literal["confirm"]
+    reads = frozenset({"confirmation"})
 
 
 # --- course packs beyond chapter 8 (lectures, assignment): issue #7 -----------------------
@@ -363,6 +431,7 @@ class AugmentationCheck(CheckBase):
     augmentation layers, a `tf.data` map or an image generator in `files` (read by AST)."""
 
     kind: Literal["augmentation"]
+    reads = frozenset({"model", "source"})
     files: list[str] = doc(["model.py"], "Files read for augmentation code.", ["model.py", "data.py"])
 
 
@@ -372,6 +441,8 @@ class TrainableLayersCheck(CheckBase):
     model.keras is answered from `source` (it must set `.trainable = True`, read by AST)."""
 
     kind: Literal["trainable_layers"]
+    reads = frozenset({"model", "other_artifact", "source"})
+    structural = True
     artifact: str = doc("model.keras", "The trained model file looked at.", "finetuned.keras")
     backbone: Optional[str] = doc(None, "Name prefix of the sub-model; unset: the first nested model.", "mobilenetv2")
     backbone_trains: Literal["none", "some"] = doc(text="none: all frozen; some: partly or fully unfrozen.",
@@ -383,12 +454,15 @@ class WeightedLayersCheck(Bounds):
     """Depth: layers that carry weights (Conv*, Dense...), normalisation layers not counted."""
 
     kind: Literal["weighted_layers"]
+    reads = frozenset({"model"})
+    structural = True
 
 
 class NoPretrainedWeightsCheck(CheckBase):
     """Trained from scratch: no `weights=` other than None, no `load_weights()` (AST of files)."""
 
     kind: Literal["no_pretrained_weights"]
+    reads = frozenset({"source"})
     files: list[str] = doc(["model.py"], "Files read.", ["model.py"])
 
 
@@ -396,6 +470,7 @@ class CompileSettingsCheck(CheckBase):
     """The optimizer and loss given to `compile()` (summary's optimizer config, else AST)."""
 
     kind: Literal["compile_settings"]
+    reads = frozenset({"model", "source"})
     file: str = doc("model.py", "File read when the model summary does not say.", "model.py")
     optimizer: Optional[str] = doc(None, "Optimizer name (lower case).", "adam")
     loss: Optional[str] = doc(None, "Loss name.", "categorical_crossentropy")
@@ -405,6 +480,7 @@ class LrScheduleCheck(CheckBase):
     """A learning-rate schedule (Keras schedule or LR callback), or a Lookahead optimiser."""
 
     kind: Literal["lr_schedule"]
+    reads = frozenset({"model", "source"})
     files: list[str] = doc(["model.py"], "Files read.", ["model.py"])
     allow_lookahead: bool = doc(True, "Whether a Lookahead optimiser counts.", False)
 
@@ -413,6 +489,7 @@ class MarkdownSectionsCheck(CheckBase):
     """A Markdown report has every required section (heading), each with some words in it."""
 
     kind: Literal["markdown_sections"]
+    reads = frozenset({"documents"})
     file: str = doc(text="The Markdown file.", example="REPORT.md")
     sections: list[str] = doc(text="Heading texts (case-insensitive).", example=["Method", "Results"], min_length=1)
     min_words: int = doc(20, "Words each section needs.", 50, ge=0)
@@ -423,6 +500,7 @@ class HardwareReportCheck(CheckBase):
     """The hardware report collected inside the job (GPU and CPU model, count, memory, clock)."""
 
     kind: Literal["hardware_report"]
+    reads = frozenset({"documents"})
     file: str = doc("hardware.json", "The report the collector job wrote.", "hardware.json")
     require_gpu: bool = doc(True, "Whether a GPU must be recorded.", False)
 
@@ -431,6 +509,7 @@ class HistoryPlotCheck(CheckBase):
     """A PNG plot of the training history, and (optionally) a run record with validation history."""
 
     kind: Literal["history_plot"]
+    reads = frozenset({"documents", "run_record"})
     file: str = doc("history.png", "The PNG plot.", "history.png")
     min_width: int = doc(200, "Minimum width in pixels.", 400, gt=0)
     min_height: int = doc(150, "Minimum height in pixels.", 300, gt=0)
@@ -441,6 +520,7 @@ class OverfittingCheck(CheckBase):
     """Training accuracy (run record) above test accuracy by at least `min_gap` (grade only)."""
 
     kind: Literal["overfitting"]
+    reads = frozenset({"trained_model", "run_record"})
     record: str = doc("train.json", "The run record (written by tutor train).", "train.json")
     min_gap: float = doc(0.05, "Training minus test accuracy, at least.", 0.1, gt=0, lt=1)
 
@@ -449,63 +529,20 @@ class ComparisonTableCheck(CheckBase):
     """A comparison table written by `tutor compare` from the recorded runs of `runs`."""
 
     kind: Literal["comparison_table"]
+    reads = frozenset({"documents"})
     file: str = doc("COMPARISON.md", "The table file.", "COMPARISON.md")
     runs: list[str] = doc(text="Task ids whose recorded runs the table must list.", example=["a1.1", "a1.2"],
                           min_length=1)
     min_rows: int = doc(2, "Rows the table needs.", 3, ge=1)
 
 
-Check = Annotated[
-    Union[
-        InputShapeCheck,
-        OutputShapeCheck,
-        OutputActivationCheck,
-        TotalParamsCheck,
-        TrainableParamsCheck,
-        NonTrainableParamsCheck,
-        LayerCountCheck,
-        FrozenBackboneCheck,
-        DiffersFromBaselineCheck,
-        MinAccuracyCheck,
-        ScriptCheck,
-        LogCheck,
-        JobScriptCheck,
-        FilesExistCheck,
-        ManualCheck,
-        ConfirmCheck,
-        AugmentationCheck,
-        TrainableLayersCheck,
-        WeightedLayersCheck,
-        NoPretrainedWeightsCheck,
-        CompileSettingsCheck,
-        LrScheduleCheck,
-        MarkdownSectionsCheck,
-        HardwareReportCheck,
-        HistoryPlotCheck,
-        OverfittingCheck,
-        ComparisonTableCheck,
-    ],
-    Field(discriminator="kind"),
-]
+# A new check kind is its model above (fields, `kind`, traits); nothing here lists kinds.
+Check = Annotated[Union[tuple(CHECK_MODELS)], Field(discriminator="kind")]  # type: ignore[valid-type]
 
-# Check kinds that need a trained artifact (the rest work on a freshly built model or files).
-ARTIFACT_KINDS = frozenset({"min_accuracy", "overfitting"})
-# Check kinds answered from the model summary.
-STRUCTURAL_KINDS = frozenset(
-    {
-        "input_shape",
-        "output_shape",
-        "output_activation",
-        "total_params",
-        "trainable_params",
-        "non_trainable_params",
-        "layer_count",
-        "frozen_backbone",
-        "differs_from_baseline",
-        "weighted_layers",
-        "trainable_layers",
-    }
-)
+# Check kinds that need the trained model (skipped by `tutor check`).
+ARTIFACT_KINDS = frozenset(m.KIND for m in CHECK_MODELS if "trained_model" in m.reads)
+# Check kinds about the model's structure (answered from its summary).
+STRUCTURAL_KINDS = frozenset(m.KIND for m in CHECK_MODELS if m.structural)
 
 
 class Exercise(Strict):
@@ -573,6 +610,10 @@ class Exercise(Strict):
         ):
             raise ValueError("a differs_from_baseline check needs [baseline] with its layers")
         return self
+
+    def reads(self, what: str) -> list[CheckBase]:
+        """Its checks that read `what` (an Input), e.g. "confirmation" or "other_artifact"."""
+        return [c for c in self.checks if what in c.reads]
 
     @property
     def gradable(self) -> bool:

@@ -14,6 +14,7 @@ from grader.report import Report
 
 if TYPE_CHECKING:
     from exercises.target import TargetFramework
+    from grader.checks.context import FrontEndFacts
 
 ProgressCallback = Callable[[dict], None]
 
@@ -52,12 +53,12 @@ class Grader:
         check/grade/train starts it anyway). Call it early when a model task is coming."""
         self._pipeline.warm_up()
 
-    def check(self, task: Task, submission: Path, facts: Optional[dict] = None) -> Report:
+    def check(self, task: Task, submission: Path, facts: Optional[FrontEndFacts] = None) -> Report:
         """Fast structural feedback: build the student's model in the sandbox, no training.
-        `facts` are what only the front end knows (e.g. {"confirmed": True} for a guide step)."""
+        `facts` are what only the front end knows (a guide step the student confirmed...)."""
         return self._pipeline.run(task, Path(submission), "check", facts)
 
-    def grade(self, task: Task, submission: Path, facts: Optional[dict] = None) -> Report:
+    def grade(self, task: Task, submission: Path, facts: Optional[FrontEndFacts] = None) -> Report:
         """Everything, on the trained artifact; never runs student code if the artifact exists."""
         return self._pipeline.run(task, Path(submission), "grade", facts)
 
@@ -72,12 +73,14 @@ class Grader:
         return self._pipeline.train(task, Path(submission), epochs, on_progress)
 
 
-def check(task: Task, submission: Path, data_dir: Optional[Path] = None, facts: Optional[dict] = None) -> Report:
+def check(task: Task, submission: Path, data_dir: Optional[Path] = None,
+          facts: Optional[FrontEndFacts] = None) -> Report:
     with Grader(data_dir) as grader:
         return grader.check(task, submission, facts)
 
 
-def grade(task: Task, submission: Path, data_dir: Optional[Path] = None, facts: Optional[dict] = None) -> Report:
+def grade(task: Task, submission: Path, data_dir: Optional[Path] = None,
+          facts: Optional[FrontEndFacts] = None) -> Report:
     with Grader(data_dir) as grader:
         return grader.grade(task, submission, facts)
 

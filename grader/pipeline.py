@@ -21,7 +21,7 @@ from exercises import Task
 from exercises.schema import ExerciseKind
 from exercises.target import OWN, TargetFramework
 from grader.checks import run_checks
-from grader.checks.context import CheckContext, Evaluation, Mode
+from grader.checks.context import CheckContext, Evaluation, FrontEndFacts, Mode
 from grader.data import DATASETS, WEIGHTS, DataError, resolve_dataset, resolve_weights
 from grader.data.adapters import input_shape
 from grader.data.resolve import load_split
@@ -358,9 +358,9 @@ class Pipeline:
         return outcome
 
     # -- the public operations -----------------------------------------------------------
-    def run(self, task: Task, folder: Path, mode: Mode, facts: Optional[dict[str, Any]] = None,
+    def run(self, task: Task, folder: Path, mode: Mode, facts: Optional[FrontEndFacts] = None,
             verify_source: Optional[bool] = None) -> Report:
-        """`facts` join CheckContext.extra: what only the front end knows ({"confirmed": True})."""
+        """`facts`: what only the front end knows (a confirmed guide step, instructor grading)."""
         started = time.monotonic()
         flags: list[CheckResult] = []
         try:
@@ -371,7 +371,7 @@ class Pipeline:
                 if refusal:
                     return Report.could_not_grade(task.id, refusal, time.monotonic() - started)
                 flags = [flag] if flag else []
-            extra = self._other_artifacts(task, submission, mode)
+            summaries, refusals = self._other_artifacts(task, submission, mode)
         except (StagingError, DataError, SandboxError) as exc:
             return Report.could_not_grade(task.id, str(exc), time.monotonic() - started)
         except OSError as exc:  # e.g. a full or unwritable temporary folder
@@ -386,7 +386,9 @@ class Pipeline:
             model_error=outcome.model_error,
             evaluation=outcome.evaluation,
             artifact_error=outcome.artifact_error,
-            extra={**extra, **_compile_facts(outcome.summary), **(facts or {})},
+            facts=facts or FrontEndFacts(),
+            artifact_summaries=summaries,
+            artifact_errors=refusals,
         )
         results = ([outcome.row] if outcome.row else []) + flags + run_checks(ctx)
         outcome.meta["target"] = self.target.label  # the framework the course's jobs train with
@@ -414,12 +416,13 @@ class Pipeline:
             return _with_weights(outcome, weights)
         return _with_weights(self.build(task, submission), weights)
 
-    def _other_artifacts(self, task: Task, submission: Submission, mode: Mode) -> dict[str, Any]:
+    def _other_artifacts(self, task: Task, submission: Submission,
+                         mode: Mode) -> tuple[dict[str, ModelSummary], dict[str, str]]:
         """Grade mode: summaries of the further artifacts checks name (a1.4's finetuned.keras),
-        opened in the evaluator exactly like model.keras."""
+        opened in the evaluator exactly like model.keras; or why one could not be opened."""
         others = {name: a for name, a in submission.artifacts.items() if name != ARTIFACT}
         if mode != "grade" or task.spec.kind is not ExerciseKind.model or not others:
-            return {}
+            return {}, {}
         summaries: dict[str, ModelSummary] = {}
         errors: dict[str, str] = {}
         for name, artifact in sorted(others.items()):
@@ -428,7 +431,7 @@ class Pipeline:
                 summaries[name] = summary
             else:
                 errors[name] = problem or f"{name} could not be opened"
-        return {"summaries": summaries, "artifact_errors": errors}
+        return summaries, errors
 
     def train(
         self,
@@ -532,13 +535,6 @@ def isolation_meta(reply: Reply) -> dict[str, str]:
 def _os_reason(exc: OSError) -> str:
     where = f"{exc.filename}: " if exc.filename else ""
     return f"{where}{exc.strerror or exc} (check its free space and permissions)"
-
-
-def _compile_facts(summary: Optional[ModelSummary]) -> dict[str, Any]:
-    """The optimizer's name for checks that accept an optimizer change (differs_from_baseline)."""
-    if summary is None or not summary.optimizer:
-        return {}
-    return {"optimizer": str(summary.optimizer.get("class_name", "")).lower()}
 
 
 def _with_weights(outcome: ModelInspection, weights: dict[str, str]) -> ModelInspection:

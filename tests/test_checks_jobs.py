@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.checks import FrontEndFacts
 from grader.checks.job_script import gpus_requested, parse_job_script, slurm_seconds
 from tests.checks_helpers import run
 
@@ -119,7 +120,7 @@ def test_task84_solution_passes():
 def test_confirm_uses_the_progress_flag():
     assert run("task7.1")["confirmed"].status == "failed"
     assert "tutor done task7.1" in run("task7.1")["confirmed"].message
-    assert run("task7.1", extra={"confirmed": True})["confirmed"].status == "passed"
+    assert run("task7.1", facts=FrontEndFacts(confirmed=True))["confirmed"].status == "passed"
 
 
 def test_solution_scripts_for_later_tasks_are_the_task82_script():

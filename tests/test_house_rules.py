@@ -113,17 +113,65 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
 
 
 def test_every_check_kind_in_the_schema_has_one_implementation_and_no_more():
-    """A check kind is declared by its model in exercises/schema.py's `Check` union and graded by
-    the function grader.checks.REGISTRY names: the two lists are the same, and each resolves."""
+    """A check kind is defined once: its model in exercises/schema.py (the `Check` union and the
+    kind lists are derived from the models) and one function marked `@implements(model)`."""
+    import inspect
     import typing
 
-    from exercises.schema import STRUCTURAL_KINDS, Check
-    from grader.checks import REGISTRY, implementation
+    from exercises.schema import ARTIFACT_KINDS, CHECK_MODELS, STRUCTURAL_KINDS, Check
+    from grader.checks import REGISTRY
+    from grader.checks.registry import IMPLEMENTATIONS, disagreements
 
-    models = typing.get_args(typing.get_args(Check)[0])
-    kinds = [typing.get_args(m.model_fields["kind"].annotation)[0] for m in models]
-    assert len(kinds) == len(set(kinds)), "two schema models declare the same kind"
-    assert sorted(kinds) == sorted(REGISTRY), (
-        f"schema only: {sorted(set(kinds) - set(REGISTRY))}; registry only: {sorted(set(REGISTRY) - set(kinds))}")
-    assert all(callable(implementation(kind)) for kind in kinds)
-    assert STRUCTURAL_KINDS <= set(kinds)
+    assert list(typing.get_args(typing.get_args(Check)[0])) == CHECK_MODELS
+    assert disagreements(CHECK_MODELS, IMPLEMENTATIONS) == []
+    assert list(REGISTRY) == [m.KIND for m in CHECK_MODELS]
+    for model in CHECK_MODELS:  # each function says in its signature which model it grades
+        annotation = str(inspect.signature(REGISTRY[model.KIND]).parameters["check"].annotation)
+        assert annotation.rsplit(".", 1)[-1] == model.__name__, (model.KIND, annotation)
+    assert STRUCTURAL_KINDS == {m.KIND for m in CHECK_MODELS if m.structural} and "input_shape" in STRUCTURAL_KINDS
+    assert ARTIFACT_KINDS == {"min_accuracy", "overfitting"}
+
+
+def test_the_registry_rule_can_fail(monkeypatch):
+    """A kind without a function, a function for an unknown model, a second function for one
+    kind and an impossible trait are each refused with the names to fix."""
+    from typing import Literal
+
+    from exercises import schema
+    from grader.checks import registry
+
+    monkeypatch.setattr(schema, "CHECK_MODELS", list(schema.CHECK_MODELS))  # models below stay out of the real list
+    monkeypatch.setattr(registry, "CHECK_MODELS", schema.CHECK_MODELS)
+    monkeypatch.setattr(registry, "IMPLEMENTATIONS", dict(registry.IMPLEMENTATIONS))
+
+    class OrphanCheck(schema.CheckBase):
+        kind: Literal["orphan"]
+        reads = frozenset({"documents"})
+
+    assert registry.disagreements(schema.CHECK_MODELS, registry.IMPLEMENTATIONS) == [
+        "check kind 'orphan' (OrphanCheck) has no function: add @implements(OrphanCheck) in grader/checks"]
+    with pytest.raises(RuntimeError, match="'orphan'"):
+        registry.check_functions.__wrapped__()
+
+    class StrayCheck(schema.Strict):
+        kind: Literal["stray"]
+
+    def stray(check, ctx):
+        return None
+
+    registry.implements(StrayCheck)(stray)
+    assert any("grades StrayCheck, which is not a check kind" in p
+               for p in registry.disagreements(schema.CHECK_MODELS, registry.IMPLEMENTATIONS))
+    with pytest.raises(TypeError, match="InputShapeCheck is graded twice"):
+        registry.implements(schema.InputShapeCheck)(stray)
+    with pytest.raises(TypeError, match="two check models declare kind 'orphan'"):
+        type("Again", (schema.CheckBase,), {"__annotations__": {"kind": Literal["orphan"]}})
+    with pytest.raises(TypeError, match="unknown inputs"):
+        type("Typo", (schema.CheckBase,), {"__annotations__": {"kind": Literal["typo"]},
+                                           "reads": frozenset({"modle"})})
+    with pytest.raises(TypeError, match="structural but does not read the model"):
+        type("Odd", (schema.CheckBase,), {"__annotations__": {"kind": Literal["odd"]}, "structural": True,
+                                          "reads": frozenset({"source"})})
+    with pytest.raises(TypeError, match="no `artifact` field"):
+        type("Nameless", (schema.CheckBase,), {"__annotations__": {"kind": Literal["nameless"]},
+                                               "reads": frozenset({"other_artifact"})})

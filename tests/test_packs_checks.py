@@ -204,11 +204,11 @@ def test_grade_mode_judges_each_artifact_by_its_own_summary(tmp_path):
     assert missing.status == "failed" and "no finetuned.keras" in missing.message
     (folder / "finetuned.keras").write_bytes(b"PK")
     results = run("a1.4", mode="grade", submission=folder, summary=_transfer(0),
-                  extra={"summaries": {"finetuned.keras": _transfer(30).model_dump()}})
+                  artifact_summaries={"finetuned.keras": _transfer(30)})
     assert results["frozen-run"].status == "passed"
     assert results["finetuned-run"].status == "passed" and "30/153 backbone layers train" in results["finetuned-run"].message
     still_frozen = run("a1.4", mode="grade", submission=folder, summary=_transfer(0),
-                       extra={"summaries": {"finetuned.keras": _transfer(0)}})["finetuned-run"]
+                       artifact_summaries={"finetuned.keras": _transfer(0)})["finetuned-run"]
     assert still_frozen.status == "failed" and "unfreeze" in still_frozen.message
 
 

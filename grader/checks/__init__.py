@@ -13,43 +13,23 @@ not answer it (`min_accuracy` under `tutor check`: it needs the trained artifact
 
 from __future__ import annotations
 
-import importlib
-from typing import Callable
+from typing import Any
 
 from grader.checks.common import result
-from grader.checks.context import CheckContext, Evaluation
+from grader.checks.context import CheckContext, Evaluation, FrontEndFacts
+from grader.checks.registry import CheckFunction, check_functions
 from grader.report import CheckResult
 
-# kind -> "module:function" inside grader.checks (imported on first use).
-REGISTRY: dict[str, str] = {
-    "input_shape": "structural:input_shape",
-    "output_shape": "structural:output_shape",
-    "output_activation": "structural:output_activation",
-    "total_params": "structural:total_params",
-    "trainable_params": "structural:trainable_params",
-    "non_trainable_params": "structural:non_trainable_params",
-    "layer_count": "structural:layer_count",
-    "frozen_backbone": "structural:frozen_backbone",
-    "differs_from_baseline": "baseline:differs_from_baseline",
-    "min_accuracy": "accuracy:min_accuracy",
-    "script": "scripts:script_check",
-    "log": "logs:log_check",
-    "job_script": "job_script:job_script_check",
-    "files_exist": "files:files_exist",
-    "confirm": "files:confirm",
-    "manual": "files:manual",
-}
-# The lecture and assignment packs' kinds (issue #7), one function each in coursework.py.
-REGISTRY.update({k: f"coursework:{k}" for k in (
-    "augmentation", "trainable_layers", "weighted_layers", "no_pretrained_weights", "compile_settings", "lr_schedule",
-    "overfitting", "markdown_sections", "hardware_report", "history_plot", "comparison_table",
-)})
+
+def implementation(kind: str) -> CheckFunction:
+    """The function grading `kind` (each declares its schema model with @implements)."""
+    return check_functions()[kind]
 
 
-def implementation(kind: str) -> Callable:
-    module_name, func = REGISTRY[kind].split(":")
-    module = importlib.import_module(f"grader.checks.{module_name}")
-    return getattr(module, func)
+def __getattr__(name: str) -> Any:
+    if name == "REGISTRY":  # kind -> function, built on first use (it imports every check module)
+        return check_functions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_check(check, ctx: CheckContext) -> CheckResult:
@@ -62,9 +42,10 @@ def run_check(check, ctx: CheckContext) -> CheckResult:
 
 def run_checks(ctx: CheckContext) -> list[CheckResult]:
     """Apply every check of `ctx.spec`, in order. Hidden checks only when the instructor grades
-    (`ctx.extra["include_hidden"]`, set by `tutor batch`): a student never runs or sees them."""
-    include_hidden = bool(ctx.extra.get("include_hidden"))
+    (`ctx.facts.include_hidden`, set by `tutor batch`): a student never runs or sees them."""
+    check_functions()  # a kind without its function stops here, loudly, not as one "internal error" row
+    include_hidden = ctx.facts.include_hidden
     return [run_check(check, ctx) for check in ctx.spec.checks if include_hidden or not check.hidden]
 
 
-__all__ = ["CheckContext", "Evaluation", "run_check", "run_checks", "REGISTRY"]
+__all__ = ["CheckContext", "Evaluation", "FrontEndFacts", "implementation", "run_check", "run_checks", "REGISTRY"]

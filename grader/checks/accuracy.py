@@ -10,6 +10,7 @@ import numpy as np
 from exercises import schema as s
 from grader.checks.common import failed, missing, passed, result
 from grader.checks.context import CheckContext, Evaluation
+from grader.checks.registry import implements
 from grader.report import CheckResult
 from grader.shift_probe import gap, suspicious
 
@@ -73,6 +74,7 @@ def produce_command(ctx: CheckContext) -> str:
     return f"tutor {verb} {ctx.spec.id}"
 
 
+@implements(s.MinAccuracyCheck)
 def min_accuracy(check: s.MinAccuracyCheck, ctx: CheckContext) -> CheckResult:
     want = f">= {check.min:.4g}"
     if ctx.mode == "check":

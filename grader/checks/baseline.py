@@ -8,6 +8,7 @@ from typing import Optional
 from exercises import schema as s
 from grader.checks.common import failed, passed, result
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.checks.structural import model_layers, no_model, without_batch
 from grader.report import CheckResult, ModelSummary
 
@@ -53,6 +54,7 @@ def compare(summary: ModelSummary, baseline: s.Baseline) -> Comparison:
     )
 
 
+@implements(s.DiffersFromBaselineCheck)
 def differs_from_baseline(check: s.DiffersFromBaselineCheck, ctx: CheckContext) -> CheckResult:
     baseline = ctx.spec.baseline
     if baseline is None or not baseline.layers:
@@ -65,7 +67,7 @@ def differs_from_baseline(check: s.DiffersFromBaselineCheck, ctx: CheckContext) 
     if not cmp.same_layers:
         return passed(check, f"changed from the baseline: {cmp.text}", want, got)
     # Same layers: an optimizer change is still a change (the pipeline reports the optimizer).
-    optimizer = (ctx.extra.get("optimizer") or "").lower()
+    optimizer = ctx.optimizer
     if optimizer and baseline.optimizer and optimizer != baseline.optimizer.lower():
         return passed(
             check,

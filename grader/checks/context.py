@@ -33,8 +33,18 @@ class Evaluation:
     probe_predicted: Optional[np.ndarray] = None  # predicted class per shifted copy
 
 
+@dataclass(frozen=True)
+class FrontEndFacts:
+    """What only the front end knows and checks read (passed to `grader.check/grade`)."""
+
+    confirmed: bool = False  # the student confirmed this guide step (`tutor done`): confirm checks
+    include_hidden: bool = False  # instructor grading (`tutor batch`, `tutor author check`): hidden checks run
+
+
 @dataclass
 class CheckContext:
+    """Everything a check may read, typed. A check kind's `reads` (exercises/schema.py) says which."""
+
     spec: Exercise
     submission: Path
     mode: Mode
@@ -42,6 +52,17 @@ class CheckContext:
     model_error: Optional[str] = None  # one-line reason when summary is None
     evaluation: Optional[Evaluation] = None  # grade mode with an artifact
     artifact_error: Optional[str] = None  # e.g. "no model.keras: run `tutor train task8.1`"
-    extra: dict = field(default_factory=dict)  # room for task-specific facts (train.json...)
+    facts: FrontEndFacts = field(default_factory=FrontEndFacts)
+    # Grade mode: the further trained models checks name (a1.4's finetuned.keras), opened in the
+    # evaluator like model.keras: their summaries, or the one-line reason one could not be opened.
+    artifact_summaries: dict[str, ModelSummary] = field(default_factory=dict)
+    artifact_errors: dict[str, str] = field(default_factory=dict)
     intake: Optional["Submission"] = None  # the submission as resolved once at intake
     target: TargetFramework = OWN  # what the course's jobs train with (the cluster profile's [framework])
+
+    @property
+    def optimizer(self) -> str:
+        """The compiled optimizer's class name in lower case ("adam"), or "" when unknown."""
+        if self.summary is None or not self.summary.optimizer:
+            return ""
+        return str(self.summary.optimizer.get("class_name", "")).lower()

@@ -1,6 +1,6 @@
 """Check kinds of the lecture and assignment packs (issue #7).
 
-Model facts come from the sandbox's summary (`ctx.summary`, or `ctx.extra["summaries"]
+Model facts come from the sandbox's summary (`ctx.summary`, or `ctx.artifact_summaries
 [artifact]` for a second artifact); everything else is read from files (source by AST,
 JSON, Markdown, PNG headers). Nothing here runs student code or opens a `.keras` file.
 """
@@ -16,6 +16,7 @@ from grader.checks import source_facts as src
 from grader.checks.accuracy import accuracy_of
 from grader.checks.common import bounds_text, failed, missing, passed, result, within
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.checks.structural import find_backbone, model_layers, no_model
 from grader.report import CheckResult, ModelSummary
 
@@ -60,6 +61,7 @@ def _notebook_source(ctx: CheckContext) -> src.Source:
 # ----------------------------------------------------------------------------- model facts
 
 
+@implements(s.AugmentationCheck)
 def augmentation(check: s.AugmentationCheck, ctx: CheckContext) -> CheckResult:
     want = "augmentation layers or a tf.data map"
     if ctx.summary is not None:
@@ -83,12 +85,13 @@ def augmentation(check: s.AugmentationCheck, ctx: CheckContext) -> CheckResult:
 
 
 def _artifact_summary(ctx: CheckContext, artifact: str) -> Optional[ModelSummary]:
-    extra = (ctx.extra.get("summaries") or {}).get(artifact)
-    if extra is not None:
-        return extra if isinstance(extra, ModelSummary) else ModelSummary.model_validate(extra)
+    other = ctx.artifact_summaries.get(artifact)
+    if other is not None:
+        return other
     return ctx.summary if artifact == "model.keras" else None
 
 
+@implements(s.TrainableLayersCheck)
 def trainable_layers(check: s.TrainableLayersCheck, ctx: CheckContext) -> CheckResult:
     want = {"none": "backbone frozen", "some": "backbone (partly) unfrozen"}[check.backbone_trains]
     other = check.artifact != "model.keras"
@@ -112,7 +115,7 @@ def trainable_layers(check: s.TrainableLayersCheck, ctx: CheckContext) -> CheckR
     if ctx.mode == "grade" and other and found is None and not (ctx.submission / check.artifact).is_file():
         return failed(check, f"no {check.artifact} in {ctx.submission}: run your fine-tuning script to write it", want, "missing")
     summary = ctx.summary if ctx.mode == "check" else _artifact_summary(ctx, check.artifact)
-    refused = (ctx.extra.get("artifact_errors") or {}).get(check.artifact)
+    refused = ctx.artifact_errors.get(check.artifact)
     if summary is None and refused:
         return failed(check, refused, want, "not opened")
     if summary is None:
@@ -131,6 +134,7 @@ def trainable_layers(check: s.TrainableLayersCheck, ctx: CheckContext) -> CheckR
     return passed(check, got, want, got)
 
 
+@implements(s.WeightedLayersCheck)
 def weighted_layers(check: s.WeightedLayersCheck, ctx: CheckContext) -> CheckResult:
     if ctx.summary is None:
         return no_model(check, ctx)
@@ -150,6 +154,7 @@ def weighted_layers(check: s.WeightedLayersCheck, ctx: CheckContext) -> CheckRes
     return failed(check, f"{detail}, want {want}", want, got)
 
 
+@implements(s.NoPretrainedWeightsCheck)
 def no_pretrained_weights(check: s.NoPretrainedWeightsCheck, ctx: CheckContext) -> CheckResult:
     want = "trained from scratch"
     sources, problem = _parsed(check, ctx, check.files)
@@ -167,6 +172,7 @@ def _summary_compile(summary: Optional[ModelSummary]) -> tuple[Optional[str], Op
     return str(summary.optimizer.get("class_name") or "") or None, summary.loss
 
 
+@implements(s.CompileSettingsCheck)
 def compile_settings(check: s.CompileSettingsCheck, ctx: CheckContext) -> CheckResult:
     wanted = {"optimizer": check.optimizer, "loss": check.loss}
     want = ", ".join(f"{k}={v}" for k, v in wanted.items() if v)
@@ -188,6 +194,7 @@ def compile_settings(check: s.CompileSettingsCheck, ctx: CheckContext) -> CheckR
     return passed(check, f"compiled with {got}", want, got)
 
 
+@implements(s.LrScheduleCheck)
 def lr_schedule(check: s.LrScheduleCheck, ctx: CheckContext) -> CheckResult:
     want = "LR schedule" + (" or Lookahead" if check.allow_lookahead else "")
     if ctx.summary is not None and ctx.summary.optimizer:
@@ -220,6 +227,7 @@ def lr_schedule(check: s.LrScheduleCheck, ctx: CheckContext) -> CheckResult:
     )
 
 
+@implements(s.OverfittingCheck)
 def overfitting(check: s.OverfittingCheck, ctx: CheckContext) -> CheckResult:
     want = f"train acc - test acc >= {check.min_gap:.2f}"
     if ctx.mode == "check":
@@ -243,6 +251,7 @@ def overfitting(check: s.OverfittingCheck, ctx: CheckContext) -> CheckResult:
 # ----------------------------------------------------------------------------- documents
 
 
+@implements(s.MarkdownSectionsCheck)
 def markdown_sections(check: s.MarkdownSectionsCheck, ctx: CheckContext) -> CheckResult:
     want = f"{len(check.sections)} sections, >= {check.min_words} words each"
     try:
@@ -266,6 +275,7 @@ def markdown_sections(check: s.MarkdownSectionsCheck, ctx: CheckContext) -> Chec
     return passed(check, f"{check.file}: all {len(check.sections)} sections written", want, "complete")
 
 
+@implements(s.HardwareReportCheck)
 def hardware_report(check: s.HardwareReportCheck, ctx: CheckContext) -> CheckResult:
     want = "CPU model/count/clock" + (", GPU model/memory, job id" if check.require_gpu else "")
     try:
@@ -289,6 +299,7 @@ def hardware_report(check: s.HardwareReportCheck, ctx: CheckContext) -> CheckRes
     return passed(check, got, want, got)
 
 
+@implements(s.HistoryPlotCheck)
 def history_plot(check: s.HistoryPlotCheck, ctx: CheckContext) -> CheckResult:
     want = f"PNG >= {check.min_width}x{check.min_height}" + (", validation history" if check.record else "")
     if ctx.mode == "check" and not (ctx.submission / check.file).exists():
@@ -311,6 +322,7 @@ def history_plot(check: s.HistoryPlotCheck, ctx: CheckContext) -> CheckResult:
     return passed(check, got, want, got)
 
 
+@implements(s.ComparisonTableCheck)
 def comparison_table(check: s.ComparisonTableCheck, ctx: CheckContext) -> CheckResult:
     command = f"tutor compare {ctx.spec.id}"
     want = f"table of {', '.join(check.runs)} (>= {check.min_rows} rows)"

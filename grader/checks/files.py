@@ -7,6 +7,7 @@ from pathlib import Path
 from exercises import schema as s
 from grader.checks.common import failed, matching_files, missing, passed
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.report import CheckResult
 
 
@@ -22,6 +23,7 @@ def has_content(path: Path) -> bool:
     return any(lines)
 
 
+@implements(s.FilesExistCheck)
 def files_exist(check: s.FilesExistCheck, ctx: CheckContext) -> CheckResult:
     absent, empty = [], []
     for pattern in check.files:
@@ -43,8 +45,9 @@ def files_exist(check: s.FilesExistCheck, ctx: CheckContext) -> CheckResult:
     return passed(check, f"found {want}", want, "present")
 
 
+@implements(s.ConfirmCheck)
 def confirm(check: s.ConfirmCheck, ctx: CheckContext) -> CheckResult:
-    if ctx.extra.get("confirmed"):
+    if ctx.facts.confirmed:
         return passed(check, "you confirmed this step", "confirmed", "confirmed")
     return failed(
         check,
@@ -54,6 +57,7 @@ def confirm(check: s.ConfirmCheck, ctx: CheckContext) -> CheckResult:
     )
 
 
+@implements(s.ManualCheck)
 def manual(check: s.ManualCheck, ctx: CheckContext) -> CheckResult:
     """A rubric item: the instructor marks it (`marks.csv` of `tutor batch`)."""
     from grader.checks.common import result

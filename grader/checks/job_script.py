@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from exercises import schema as s
 from grader.checks.common import FileProblem, failed, passed, submission_file
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.report import CheckResult
 
 SHORT = {
@@ -163,6 +164,7 @@ def runs_script(script: JobScript, name: str) -> Optional[int]:
     return None
 
 
+@implements(s.JobScriptCheck)
 def job_script_check(check: s.JobScriptCheck, ctx: CheckContext) -> CheckResult:
     wants = []
     if check.nodes is not None:

@@ -8,6 +8,7 @@ from typing import Optional
 from exercises import schema as s
 from grader.checks.common import failed, matching_files, passed, result
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.logs import TrainingLog, parse_training_log
 from grader.logs.terminal import read_log
 from grader.report import NO_LOG_YET, NOT_YET, CheckResult
@@ -87,6 +88,7 @@ def not_run_yet(check: s.LogCheck, ctx: CheckContext, names: str) -> CheckResult
     return failed(check, f"no {names} in {ctx.submission} yet: {step}", names, NO_LOG_YET)
 
 
+@implements(s.LogCheck)
 def log_check(check: s.LogCheck, ctx: CheckContext) -> CheckResult:
     out, err = pick_logs(ctx.submission, check.stdout, check.stderr)
     names = check.stdout + (f" and {check.stderr}" if check.stderr else "")

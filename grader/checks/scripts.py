@@ -13,6 +13,7 @@ from typing import Optional
 from exercises import schema as s
 from grader.checks.common import FileProblem, failed, missing, passed, submission_file
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.report import CheckResult
 
 MAGIC_LINE = re.compile(r"^\s*(!|%%?)\s*\w")
@@ -225,6 +226,7 @@ def syntax_reason(file: str, source: str, error: SyntaxError) -> str:
     return f"{file} line {error.lineno}: {error.msg}: fix it (python -m py_compile {file} shows it too)"
 
 
+@implements(s.ScriptCheck)
 def script_check(check: s.ScriptCheck, ctx: CheckContext) -> CheckResult:
     want = ", ".join(LABELS[r] for r in check.requires)
     try:

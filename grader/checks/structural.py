@@ -7,6 +7,7 @@ from typing import Optional
 from exercises import schema as s
 from grader.checks.common import bounds_text, failed, passed, result, shape_text, within
 from grader.checks.context import CheckContext
+from grader.checks.registry import implements
 from grader.report import CheckResult, LayerSummary, ModelSummary
 
 INPUT_CLASSES = frozenset({"InputLayer"})
@@ -85,10 +86,12 @@ def _shape_hint(which: str, got: Optional[list], want: list) -> str:
     return "the last layer needs one unit per class"
 
 
+@implements(s.InputShapeCheck)
 def input_shape(check: s.InputShapeCheck, ctx: CheckContext) -> CheckResult:
     return _shape_check(check, ctx, "input")
 
 
+@implements(s.OutputShapeCheck)
 def output_shape(check: s.OutputShapeCheck, ctx: CheckContext) -> CheckResult:
     return _shape_check(check, ctx, "output")
 
@@ -106,6 +109,7 @@ def last_activation(summary: ModelSummary) -> Optional[str]:
     return None
 
 
+@implements(s.OutputActivationCheck)
 def output_activation(check: s.OutputActivationCheck, ctx: CheckContext) -> CheckResult:
     if ctx.summary is None:
         return no_model(check, ctx)
@@ -138,14 +142,17 @@ def _params_check(check, ctx: CheckContext, field: str, label: str) -> CheckResu
     return failed(check, why, want, got)
 
 
+@implements(s.TotalParamsCheck)
 def total_params(check: s.TotalParamsCheck, ctx: CheckContext) -> CheckResult:
     return _params_check(check, ctx, "total_params", "total")
 
 
+@implements(s.TrainableParamsCheck)
 def trainable_params(check: s.TrainableParamsCheck, ctx: CheckContext) -> CheckResult:
     return _params_check(check, ctx, "trainable_params", "trainable")
 
 
+@implements(s.NonTrainableParamsCheck)
 def non_trainable_params(check: s.NonTrainableParamsCheck, ctx: CheckContext) -> CheckResult:
     return _params_check(check, ctx, "non_trainable_params", "non-trainable")
 
@@ -156,6 +163,7 @@ def count_of(layer: LayerSummary, class_name: str) -> int:
     return own + sum(n for cls, n in layer.sublayer_classes.items() if cls.lower() == class_name)
 
 
+@implements(s.LayerCountCheck)
 def layer_count(check: s.LayerCountCheck, ctx: CheckContext) -> CheckResult:
     if ctx.summary is None:
         return no_model(check, ctx)
@@ -178,6 +186,7 @@ def find_backbone(summary: ModelSummary, prefix: Optional[str]) -> Optional[Laye
     return None
 
 
+@implements(s.FrozenBackboneCheck)
 def frozen_backbone(check: s.FrozenBackboneCheck, ctx: CheckContext) -> CheckResult:
     summary = ctx.summary
     if summary is None:

@@ -42,6 +42,8 @@ def prove(task: "Task", solution: Path, grader) -> Proof:
     """Train a copy of `solution` with the recipe and grade it (the solution folder is untouched)."""
     import time
 
+    from grader.checks import FrontEndFacts
+
     started = time.monotonic()
     bar = next((c.min for c in task.spec.checks if c.kind == "min_accuracy"), None)
     trained_task = _subset_task(task)
@@ -56,7 +58,7 @@ def prove(task: "Task", solution: Path, grader) -> Proof:
             return Proof("error", None, bar, None, None, round(time.monotonic() - started, 1),
                          f"training the reference solution failed: {trained.error}" if own
                          else f"could not train here: {trained.error}")
-        report = grader.grade(task, work, {"include_hidden": True})
+        report = grader.grade(task, work, FrontEndFacts(include_hidden=True))
     record = trained.meta.get("train") or {}
     proof = Proof(report.status, report.accuracy, bar, record.get("train_size"), record.get("epochs"),
                   round(time.monotonic() - started, 1))

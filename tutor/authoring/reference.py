@@ -110,6 +110,15 @@ def _doc(model: type) -> str:
     return " ".join((model.__doc__ or "").split())
 
 
+def reads_text(model: Any) -> str:
+    """What a check kind reads, from its declared traits (exercises/schema.py `reads`)."""
+    from exercises.schema import INPUT_TEXT
+
+    if not model.reads:
+        return "nothing: the instructor marks it"
+    return "; ".join(text for name, text in INPUT_TEXT.items() if name in model.reads)
+
+
 def models() -> dict[str, Any]:
     from exercises import schema
     from exercises.pack import Pack
@@ -142,10 +151,7 @@ def render() -> str:
     for kind, model in m["kinds"].items():
         own = [n for n in model.model_fields if n not in s.CheckBase.model_fields and n != "kind"]
         what = _doc(model) or _doc(model.__mro__[1])
-        mode = ("needs the trained model (`tutor grade`; skipped by `tutor check`)" if kind in s.ARTIFACT_KINDS
-                else "answered from the built model's summary" if kind in s.STRUCTURAL_KINDS
-                else "answered from the submitted files")
-        out += [f"#### `{kind}`", "", f"{what} ({mode}.)", ""]
+        out += [f"#### `{kind}`", "", what, "", f"Reads {reads_text(model)}.", ""]
         if own:
             out += field_table(model, skip=tuple(s.CheckBase.model_fields) + ("kind",))
             out.append("")

@@ -80,6 +80,7 @@ def main() -> None:
     answers = _private_stdout()
     task_id, data_dir = sys.argv[1], (Path(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None)
     from grader.api import Grader
+    from grader.checks import FrontEndFacts
     from tutor.context import load_context
 
     context = load_context()
@@ -91,7 +92,7 @@ def main() -> None:
             request = json.loads(line)
             folder = Path(request["path"])
             try:
-                report = grader.grade(task, folder, {"include_hidden": True})  # instructor grading
+                report = grader.grade(task, folder, FrontEndFacts(include_hidden=True))  # instructor grading
             except Exception as exc:  # the grader promises reports; keep the batch going anyway
                 report = Report.could_not_grade(task.id, f"grader failed: {type(exc).__name__}: {exc}")
             prints = fingerprint(folder)

@@ -14,6 +14,7 @@ import typer
 
 if TYPE_CHECKING:
     from exercises import Task
+    from grader.checks import FrontEndFacts
     from grader.report import Report
 
 PATH_HELP = ("The submission folder, or a notebook (.ipynb) to grade in place of model.py "
@@ -73,11 +74,14 @@ def _grader(ctx, task: "Task"):
 # ------------------------------------------------------------------------------ commands
 
 
-def front_end_facts(task: "Task") -> dict:
+def front_end_facts(task: "Task") -> "FrontEndFacts":
     """What only tutor knows and the checks need: a guide step the student confirmed."""
+    from grader.checks import FrontEndFacts
     from tutor.state.student_progress import TaskStatus, load_progress
 
-    return {"confirmed": load_progress().task(task.id).status is TaskStatus.done}
+    if not task.spec.reads("confirmation"):
+        return FrontEndFacts()
+    return FrontEndFacts(confirmed=load_progress().task(task.id).status is TaskStatus.done)
 
 
 def _once(mode: str, task_id: Optional[str], path: Optional[Path], as_json: bool) -> None:
