@@ -485,6 +485,19 @@ class LrScheduleCheck(CheckBase):
     allow_lookahead: bool = doc(True, "Whether a Lookahead optimiser counts.", False)
 
 
+class FitCallbacksCheck(CheckBase):
+    """The training script hands these Keras callbacks to `fit()` (read by AST, never run): e.g.
+    ModelCheckpoint, so that a cluster job stopped at its time limit keeps its best epoch, or
+    EarlyStopping, so that it stops spending the allocation once validation stops improving."""
+
+    kind: Literal["fit_callbacks"]
+    reads = frozenset({"source"})
+    file: str = doc(text="The training script.", example="MNIST.py")
+    callbacks: list[str] = doc(text="Callback classes fit() must be given (a subclass of one counts).",
+                               example=["ModelCheckpoint", "EarlyStopping"], min_length=1)
+    partial_credit: bool = PARTIAL
+
+
 class MarkdownSectionsCheck(CheckBase):
     """A Markdown report has every required section (heading), each with some words in it."""
 

@@ -227,6 +227,25 @@ def lr_schedule(check: s.LrScheduleCheck, ctx: CheckContext) -> CheckResult:
     )
 
 
+@implements(s.FitCallbacksCheck)
+def fit_callbacks(check: s.FitCallbacksCheck, ctx: CheckContext) -> CheckResult:
+    want = f"fit(callbacks=[{', '.join(check.callbacks)}])"
+    sources, problem = _parsed(check, ctx, [check.file])
+    if problem:
+        return problem
+    handed = src.fit_callbacks(sources[0].tree)
+    if handed is None:
+        return failed(check, f"{check.file} never calls fit(): train the model in it", want, "no fit()")
+    given = [handed[src.normalise_name(c)] for c in check.callbacks if src.normalise_name(c) in handed]
+    absent = [c for c in check.callbacks if src.normalise_name(c) not in handed]
+    got = f"{len(given)} of {len(check.callbacks)}"
+    if absent:
+        return failed(check, f"{check.file}: fit() is not given {', '.join(absent)}: create it and pass "
+                      f"callbacks=[keras.callbacks.{absent[0]}(...)] to fit()", want, got,
+                      len(given) / len(check.callbacks))
+    return passed(check, f"{check.file}: " + "; ".join(given), want, got)
+
+
 @implements(s.OverfittingCheck)
 def overfitting(check: s.OverfittingCheck, ctx: CheckContext) -> CheckResult:
     want = f"train acc - test acc >= {check.min_gap:.2f}"

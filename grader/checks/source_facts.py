@@ -187,6 +187,61 @@ def unfreezes(tree: ast.Module) -> list[str]:
     return found
 
 
+def fit_callbacks(tree: ast.Module) -> Optional[dict[str, str]]:
+    """Callback class (normalised name) -> evidence, for every callback handed to a `.fit(...)`
+    call, followed through simple assignments (`stop = EarlyStopping(...)`, `cbs = [stop]`,
+    `cbs.append(...)`, `a + b`) and local subclasses (`class Stop(EarlyStopping)` counts as
+    EarlyStopping too). None when nothing calls fit()."""
+    names = _assignments(tree)
+    appended: dict[str, list[ast.AST]] = {}
+    for node, name in calls(tree):
+        if last(name) == "append" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            appended.setdefault(node.func.value.id, []).extend(node.args[:1])
+    bases = {node.name: found for node, found in _class_bases(tree)}
+    handed: Optional[dict[str, str]] = None
+    for node, name in calls(tree):
+        if last(name) != "fit" or not isinstance(node.func, ast.Attribute):
+            continue
+        handed = handed if handed is not None else {}
+        given = next((k.value for k in node.keywords if k.arg == "callbacks"), None)
+        for call in _constructed(given, names, appended):
+            cls = last(dotted(call.func))
+            for known in _with_bases(cls, bases):
+                handed.setdefault(normalise_name(known), where(node, f"fit(callbacks=[... {cls}(...) ...])"))
+    return handed
+
+
+def _constructed(value: Optional[ast.AST], names: dict[str, ast.AST], appended: dict[str, list[ast.AST]],
+                 depth: int = 0) -> Iterator[ast.Call]:
+    """The constructor calls a callbacks= value is made of."""
+    if value is None or depth > 5:
+        return
+    if isinstance(value, ast.Call):
+        yield value
+    elif isinstance(value, (ast.List, ast.Tuple)):
+        for item in value.elts:
+            yield from _constructed(item, names, appended, depth + 1)
+    elif isinstance(value, ast.Starred):
+        yield from _constructed(value.value, names, appended, depth + 1)
+    elif isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        yield from _constructed(value.left, names, appended, depth + 1)
+        yield from _constructed(value.right, names, appended, depth + 1)
+    elif isinstance(value, ast.Name):
+        yield from _constructed(names.get(value.id), names, appended, depth + 1)
+        for item in appended.get(value.id, []):
+            yield from _constructed(item, names, appended, depth + 1)
+
+
+def _with_bases(cls: str, bases: dict[str, list[str]], depth: int = 0) -> list[str]:
+    """`cls` and, for a class defined in the file, the classes it derives from."""
+    found = [cls]
+    if depth < 5:
+        for base in bases.get(cls, []):
+            if base != cls:
+                found += _with_bases(base, bases, depth + 1)
+    return found
+
+
 def normalise_name(value: str) -> str:
     """'CategoricalCrossentropy', 'categorical_crossentropy' -> 'categoricalcrossentropy'."""
     return re.sub(r"[^a-z0-9]", "", value.lower())
