@@ -82,7 +82,7 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
 
     out = tmp_path / "out"
     result = run_tutor("batch", str(src), "--task", "task8.1", "--out", str(out), "--workers", "2",
-                       "--timeout", "25", timeout=600)
+                       "--timeout", "45", timeout=900)  # 45 s: a loaded machine grades alice in time
     assert result.returncode == 0, result.stderr[-3000:]
     rows = _rows(out)
     assert sorted(rows) == ["12345", "alice", "bob", "carol", "dave", "eve", "forger", "frank",
@@ -90,7 +90,8 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     assert rows["forger"]["status"] != "passed" and rows["forger"]["points"] == "0"
     assert rows["greedy"]["status"] != "passed" and rows["greedy"]["reason"]
     # One epoch on a subset: every structural check passes, accuracy is real but may be short.
-    assert float(rows["alice"]["accuracy"]) > 0.9 and rows["alice"]["failed_checks"] in ("", "accuracy")
+    assert rows["alice"]["accuracy"] and float(rows["alice"]["accuracy"]) > 0.9, rows["alice"]
+    assert rows["alice"]["failed_checks"] in ("", "accuracy"), rows["alice"]
     assert rows["alice"]["total_params"] == rows["dave"]["total_params"] != ""
     assert "changed" in rows["carol"]["failed_checks"]  # the zipped baseline
     assert rows["12345"]["name"] == "smithjohn" and rows["12345"]["accuracy"] == rows["bob"]["accuracy"]
