@@ -98,6 +98,12 @@ def test_a_class_with_good_broken_and_hostile_submissions(tmp_path, trained):
     assert "SyntaxError" in rows["eve"]["reason"] or "syntax" in rows["eve"]["reason"].lower()
     assert "symbolic link" in rows["frank"]["reason"] or "symlink" in rows["frank"]["reason"]
     assert rows["gina"]["accuracy"] == "" and rows["gina"]["reason"]
+    # gina's model.keras is random bytes: one line says why the checks that need it did not run.
+    gina = " ".join((out / "feedback" / "gina.txt").read_text().split())
+    said = "checks not run: model.keras could not be opened: "
+    assert gina.count(said) == 1, gina
+    reason = gina.split(said, 1)[1][:40]
+    assert gina.count(reason) == 1 and "not checked" not in gina and "no model.keras" not in gina, gina
     assert rows["mallory"]["status"] == "error" and "zip refused" in rows["mallory"]["reason"]
     assert rows["zz-hang"]["status"] in ("error", "failed") and "time" in rows["zz-hang"]["reason"]
     assert not (tmp_path / "outside.py").exists()

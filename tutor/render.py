@@ -75,6 +75,7 @@ def problem_lines(view: ReportView) -> Optional[Text]:
         text.append(line.message + "\n")
     if view.not_run is not None:
         text.append(f"{view.not_run.line}\n", style="bold red" if not view.problems else "")
+    text.rstrip()
     return text if text.plain else None
 
 
@@ -156,13 +157,13 @@ def render_view(view: ReportView) -> RenderableType:
     if problems is not None:
         parts.append(problems)
     if view.layers is not None:
-        parts.append(layer_table(view.layers))
+        parts += [Text(""), layer_table(view.layers)]
     baseline = baseline_part(view)
     if baseline is not None:
         parts += [Text(""), baseline]
     if view.provenance:
         parts.append(Text(view.provenance, style="dim"))
-    parts.append(score_text(view))
+    parts += [Text(""), score_text(view)]
     step = next_text(view)
     if step is not None:
         parts.append(step)

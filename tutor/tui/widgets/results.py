@@ -26,8 +26,8 @@ class ResultsView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("No results yet: press c to check, g to grade.", id="score")
         yield Static(id="baseline")  # the accuracy against the baseline: the line that motivates
+        yield Static(id="messages")  # what is wrong and what to do, before the table's details
         yield DataTable(id="checks", cursor_type="row", show_cursor=False)
-        yield Static(id="messages")
         yield Static("layer by layer", id="layers-title", classes="section")
         yield DataTable(id="layers", cursor_type="row", show_cursor=False)
 
@@ -73,9 +73,11 @@ class ResultsView(VerticalScroll):
         if step is not None:
             score.append("\n").append_text(step)
         self.query_one("#score", Static).update(score)
-        self.query_one("#baseline", Static).update(baseline_part(view) or "")
         self._fill_checks(view)
-        self.query_one("#messages", Static).update(problem_lines(view) or "")
+        for name, part in (("#baseline", baseline_part(view)), ("#messages", problem_lines(view))):
+            static = self.query_one(name, Static)
+            static.update(part or "")
+            static.display = part is not None
         if view.layers is not None:
             self._fill_layers(view)
         self._visible(bool(view.checks), view.layers is not None)
