@@ -36,6 +36,11 @@ class CheckResult(BaseModel):
     required: bool = True
 
 
+# The pipeline's own rows saying whether there is a model at all (it built / it loaded).
+MODEL_ROWS = ("model-builds", "model-loads")
+PROBLEM_STATUSES = ("failed", "error", "missing")
+
+
 class LayerSummary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,4 +113,18 @@ class Report(BaseModel):
         return {"passed": 0, "failed": 1, "error": 2}[self.status]
 
     def failed_checks(self) -> list[CheckResult]:
-        return [c for c in self.checks if c.status in ("failed", "error", "missing")]
+        return [c for c in self.checks if c.status in PROBLEM_STATUSES]
+
+    def model_failure(self) -> Optional[CheckResult]:
+        """The pipeline's row saying the model did not build or load, when it did not."""
+        return next((c for c in self.checks if c.id in MODEL_ROWS and c.status in PROBLEM_STATUSES), None)
+
+    def not_run(self) -> list[CheckResult]:
+        """The checks that read the model (their kind's `reads` trait) and were skipped because it
+        did not build or load."""
+        if self.model_failure() is None:
+            return []
+        from exercises.schema import CHECK_MODELS
+
+        needs_model = {m.KIND for m in CHECK_MODELS if m.reads & {"model", "trained_model"}}
+        return [c for c in self.checks if c.status == "skipped" and c.kind in needs_model]

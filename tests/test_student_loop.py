@@ -81,7 +81,7 @@ def test_a_typo_in_a_keras_name_is_one_root_cause_with_did_you_mean(isolated_hom
     # The AttributeError is said once (the model-builds row), not once per check.
     assert proc.stdout.count("has no attribute 'Dence'") == 1, proc.stdout
     # The checks that need the model are summed up in one line with that cause, not repeated.
-    not_run = [line for line in proc.stdout.splitlines() if re.match(r"\d+ checks not run: model.py did not build", line)]
+    not_run = [line for line in proc.stdout.splitlines() if re.match(r"\d+ checks not run: the model did not build: ", line)]
     assert len(not_run) == 1 and "has no attribute 'Dence'" in not_run[0], proc.stdout
     # Checks are named by the same words (titles) everywhere, not by their ids.
     assert "no convolutions yet" in proc.stdout and "dense-only" not in proc.stdout

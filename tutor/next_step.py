@@ -102,7 +102,8 @@ def verdict(report: "Report", mode: str, task: Task, ctx: Optional["Context"] = 
     if report.status == "error":
         return Verdict("could not grade", f"fix that, then `tutor {mode} {tid}`")
     total = sum(c.max_points for c in report.checks if c.status != "manual")
-    skipped = [c for c in report.checks if c.status == "skipped" and not c.message.startswith("not checked")]
+    not_run = report.not_run()
+    skipped = [c for c in report.checks if c.status == "skipped" and c not in not_run]
     problem = first_problem(report)
     if mode == "check":
         if problem is not None:

@@ -22,13 +22,12 @@ from exercises import Task
 from exercises.schema import STRUCTURAL_KINDS, Baseline, Exercise
 from grader.checks.common import shape_text
 from grader.checks.structural import model_layers
-from grader.report import CheckResult, LayerSummary, ModelSummary, Report
+from grader.report import PROBLEM_STATUSES, CheckResult, LayerSummary, ModelSummary, Report
 from tutor.next_step import check_label, produce_command, verdict
 
 if TYPE_CHECKING:
     from tutor.context import Context
 
-PROBLEM = ("failed", "error", "missing")
 
 
 @dataclass(frozen=True)
@@ -56,13 +55,8 @@ REPORT_MARKS = {
     "error": Mark("!", "could not grade", "bold red"),
 }
 
-# The pipeline's rows that say whether a model exists at all, and what their failure means.
-MODEL_ROWS = {"model-builds": "model.py did not build a model", "model-loads": "model.keras could not be opened"}
-
-
-def not_run(check: CheckResult) -> bool:
-    """The check needs a model that did not build or load, so it was not run."""
-    return check.status == "skipped" and check.message.startswith("not checked")
+# What the failure of the pipeline's model rows (grader.report.MODEL_ROWS) means.
+MODEL_ROW_FAILURE = {"model-builds": "the model did not build", "model-loads": "{artifact} could not be opened"}
 
 
 def cell(value: Any) -> str:
@@ -224,9 +218,10 @@ class ReportView:
 
 
 def _check_rows(report: Report, spec: Optional[Exercise]) -> tuple[CheckRow, ...]:
+    skipped = {id(c) for c in report.not_run()}
     rows = []
     for c in report.checks:
-        status = "not run" if not_run(c) else c.status
+        status = "not run" if id(c) in skipped else c.status
         rows.append(CheckRow(
             id=c.id,
             label=check_label(c, spec) + ("" if c.required else " (optional)"),
@@ -238,22 +233,22 @@ def _check_rows(report: Report, spec: Optional[Exercise]) -> tuple[CheckRow, ...
     return tuple(rows)
 
 
-def _not_run(report: Report, spec: Optional[Exercise]) -> tuple[Optional[NotRunSummary], Optional[CheckResult]]:
-    """The one line for the checks that were not run, and the model row whose failure it says."""
-    labels = tuple(check_label(c, spec) for c in report.checks if not_run(c))
-    if not labels:
-        return None, None
-    root = next((c for c in report.checks if c.id in MODEL_ROWS and c.status in PROBLEM), None)
-    if root is None:
-        return NotRunSummary(labels, "the model did not build or load"), None
-    return NotRunSummary(labels, f"{MODEL_ROWS[root.id]}: {root.message}"), root
+def _not_run(report: Report, spec: Optional[Exercise]) -> Optional[NotRunSummary]:
+    """The one line for the checks that were not run because the model did not build or load."""
+    skipped = report.not_run()
+    root = report.model_failure()
+    if not skipped or root is None:
+        return None
+    artifact = (report.meta or {}).get("artifact") or {}
+    what = MODEL_ROW_FAILURE[root.id].format(artifact=artifact.get("name") or "model.keras")
+    return NotRunSummary(tuple(check_label(c, spec) for c in skipped), f"{what}: {root.message}")
 
 
 def _problems(report: Report, spec: Optional[Exercise], said_elsewhere: Optional[CheckResult]) -> tuple[ProblemLine, ...]:
     lines = []
     said: set[str] = set()
     for c in report.checks:
-        if c.status not in PROBLEM or c is said_elsewhere:
+        if c.status not in PROBLEM_STATUSES or c is said_elsewhere:
             continue
         cause = c.message.split(": ", 1)[-1]
         message = "the same cause as above" if c.message in said or cause in said else c.message
@@ -352,7 +347,7 @@ def provenance(report: Report) -> Optional[str]:
 
 def structural_failure(report: Report) -> bool:
     """A check on the model's structure failed: the layer-by-layer view helps."""
-    return report.model is not None and any(c.kind in STRUCTURAL_KINDS and c.status in PROBLEM
+    return report.model is not None and any(c.kind in STRUCTURAL_KINDS and c.status in PROBLEM_STATUSES
                                             for c in report.checks)
 
 
@@ -371,7 +366,8 @@ def report_view(report: Report, task: Union[Task, Exercise, None] = None, mode: 
     if isinstance(task, Task) and mode is not None:
         words = verdict(report, mode, task, ctx)
         headline, next_step = words.headline, words.next.replace("`", "")
-    summary, said = _not_run(report, spec)
+    summary = _not_run(report, spec)
+    said = report.model_failure() if summary is not None else None
     layers = None
     if report.model is not None and structural_failure(report):
         layers = layer_comparison(report.model, spec.baseline if spec is not None else None)

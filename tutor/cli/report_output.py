@@ -32,8 +32,8 @@ def reason_line(report: "Report", task: Optional["Task"] = None) -> str:
         return report.error or "could not grade"
     failing = [c for c in report.checks if c.required and c.status in ("failed", "error", "missing")]
     if not failing:
-        failing = [c for c in report.checks if c.required and c.status != "passed"
-                   and not c.message.startswith("not checked")]
+        not_run = report.not_run()
+        failing = [c for c in report.checks if c.required and c.status != "passed" and c not in not_run]
     first = failing[0] if failing else None
     label = check_label(first, task.spec if task else None) if first else ""
     what = f"{label}: {first.message}" if first else "not every required check passed"

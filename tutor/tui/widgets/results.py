@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Static
 from exercises import Task
 from grader.report import Report
 from tutor.render import baseline_part, clipped, column_widths, next_text, problem_lines, score_text
-from tutor.report_view import ReportView, not_run, report_view
+from tutor.report_view import ReportView, report_view
 
 # DataTable pads each cell by one column on both sides; the checks table has 5 columns.
 CELL_PADDING = 2 * 5
@@ -66,7 +66,8 @@ class ResultsView(VerticalScroll):
 
     def show(self, report: Report, task: Task, mode: Optional[str] = None) -> None:
         if mode is None:  # a report kept from earlier: a check leaves the accuracy skipped
-            mode = "check" if any(c.status == "skipped" and not not_run(c) for c in report.checks) else "grade"
+            not_run = report.not_run()
+            mode = "check" if any(c.status == "skipped" and c not in not_run for c in report.checks) else "grade"
         view = report_view(report, task, mode, getattr(self.app, "context", None))
         score = score_text(view)
         step = next_text(view)
