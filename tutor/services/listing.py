@@ -74,7 +74,6 @@ class Listing:
     problems: list[str] = field(default_factory=list)  # one headline per spec left out
     statuses: dict[str, str] = field(default_factory=dict)  # task id -> progress status
     deadlines: dict[str, datetime] = field(default_factory=dict)
-    cached: bool = False  # read from the cache (for tests and the benchmark)
 
     def status(self, task_id: str) -> str:
         return self.statuses.get(task_id, "not started")
@@ -178,7 +177,6 @@ def _write_cache(path: Path, keys: "_Keys", listing: Listing) -> None:
     from tutor.state.atomic import write_atomic
 
     data = asdict(listing)
-    data.pop("cached")
     data["deadlines"] = {tid: when.isoformat() for tid, when in listing.deadlines.items()}
     try:
         write_atomic(path, json.dumps({"keys": keys.as_dict(), "listing": data}), mode=0o600)
@@ -192,7 +190,7 @@ def _listing_from(data: dict[str, Any]) -> Listing:
     groups = [Group(**group) for group in data["groups"]]
     listing = Listing(
         rows=rows, groups=groups, problems=list(data["problems"]), statuses=dict(data["statuses"]),
-        deadlines={tid: datetime.fromisoformat(when) for tid, when in data["deadlines"].items()}, cached=True)
+        deadlines={tid: datetime.fromisoformat(when) for tid, when in data["deadlines"].items()})
     texts = [*(r.task for r in rows), *(r.title for r in rows), *(r.pack for r in rows), *(r.kind for r in rows),
              *(g.heading for g in groups), *(t for g in groups for t in g.tasks), *listing.problems,
              *listing.statuses, *listing.statuses.values()]
