@@ -9,7 +9,8 @@ the listing shows, and is used only while all of its inputs are what they were:
   the trust checks on the file and those folders run every time, as without a cache;
 - the catalog: `exercises.layout.catalog_digest` (the folders found, the bytes of every
   pack.toml and exercise.toml, each README.md's presence, the code that validates them);
-- the progress file's bytes (when only they changed, only the progress file is read again);
+- the progress file's bytes (when only they changed, the statuses come from what tutor noted
+  when it wrote exactly those bytes, `tutor.state.progress_memo`, else from the validated file);
 - tutor's version and this module's own code.
 
 Any difference, or a cache that is unreadable, hand-edited into another shape, not the
@@ -20,10 +21,6 @@ holds is only ever displayed. This module imports no pydantic model on the cache
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import stat
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,9 +34,10 @@ from tutor.config_files import (
     find_config_file,
     folders_trust_problem,
     progress_file,
-    user_cache_dir,
 )
-from tutor.trust import unsafe_parent_reason, untrusted_reason, writable_by_others
+from tutor.state.progress_memo import recall
+from tutor.state.user_cache import cache_file, content_key, read_json, write_json
+from tutor.trust import untrusted_reason
 
 FORMAT = 1
 CACHE_NAME = "listing.json"
@@ -81,10 +79,10 @@ class Listing:
 
 def load_listing() -> Listing:
     """The listing from the cache when every input is unchanged, else validated (and cached).
-    When only the progress file changed (after a check, a grade, `tutor done`), only it is
-    read again."""
+    When only the progress file changed (after a check, a grade, `tutor done`), only the
+    statuses are taken again."""
     keys = _Keys.now()  # taken before any load: a change during the load is a miss next time
-    path = _cache_path() if keys is not None else None
+    path = cache_file(CACHE_NAME) if keys is not None else None
     if path is not None:
         try:
             listing, progress_key = _read_cache(path, keys)
@@ -92,7 +90,8 @@ def load_listing() -> Listing:
             pass
         else:
             if progress_key != keys.progress:
-                listing.statuses = _statuses()
+                noted = recall(keys.progress_bytes)
+                listing.statuses = noted if noted is not None else _statuses()
                 _write_cache(path, keys, listing)
             return listing
     listing, config = _validated()
@@ -134,36 +133,12 @@ def _statuses() -> dict[str, str]:
     return {tid: entry.status.value for tid, entry in load_progress().tasks.items()}
 
 
-# -- the cache file: where, and whether it is safe to use -----------------------------------
-
-def _cache_path() -> Optional[Path]:
-    """Our cache file, or None when its folder could be reached by other users (then tutor
-    neither reads nor writes a listing cache)."""
-    folder = user_cache_dir()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if unsafe_parent_reason(folder):
-        return None
-    return folder / CACHE_NAME
-
+# -- the cache file ---------------------------------------------------------------------
 
 def _read_cache(path: Path, keys: "_Keys") -> tuple[Listing, Optional[str]]:
     """The saved listing and the progress key it was saved with; a miss unless the config
     and catalog keys are the current ones."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        raise _Miss from None
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        if st.st_uid != os.geteuid() or not stat.S_ISREG(st.st_mode) or writable_by_others(str(path), st):
-            raise _Miss
-        try:
-            saved = json.loads(handle.read())
-        except (OSError, ValueError):
-            raise _Miss from None
+    saved = read_json(path)
     saved_keys = saved.get("keys") if isinstance(saved, dict) else None
     if not isinstance(saved_keys, dict) or any(saved_keys.get(k) != getattr(keys, k) for k in ("config", "catalog")):
         raise _Miss
@@ -174,14 +149,9 @@ def _read_cache(path: Path, keys: "_Keys") -> tuple[Listing, Optional[str]]:
 
 
 def _write_cache(path: Path, keys: "_Keys", listing: Listing) -> None:
-    from tutor.state.atomic import write_atomic
-
     data = asdict(listing)
     data["deadlines"] = {tid: when.isoformat() for tid, when in listing.deadlines.items()}
-    try:
-        write_atomic(path, json.dumps({"keys": keys.as_dict(), "listing": data}), mode=0o600)
-    except OSError:
-        pass  # a cache we cannot write is a cache we do not have
+    write_json(path, {"keys": keys.as_dict(), "listing": data})
 
 
 def _listing_from(data: dict[str, Any]) -> Listing:
@@ -207,6 +177,7 @@ class _Keys:
     catalog: str
     progress: str
     declared: dict[str, Any]  # what the config file names, as the keys saw it (not saved)
+    progress_bytes: Optional[bytes]  # the progress file as the key saw it (not saved)
 
     @classmethod
     def now(cls) -> Optional["_Keys"]:
@@ -222,18 +193,18 @@ class _Keys:
             return None
         if folders_trust_problem(config_file, declared["folders"]):
             return None
-        config = _hash("config", str(config_file), text, sorted(env_overrides().items()),
+        config = content_key("config", str(config_file), text, sorted(env_overrides().items()),
                        [str(p) for p in declared["folders"]])
         code = Path(__file__).stat()
-        catalog = _hash(FORMAT, __version__, code.st_size, code.st_mtime_ns,
+        catalog = content_key(FORMAT, __version__, code.st_size, code.st_mtime_ns,
                         catalog_digest(declared["exercise_dirs"], declared["packs"]))
         try:
-            progress = _hash("progress", progress_file().read_bytes())
+            progress_bytes: Optional[bytes] = progress_file().read_bytes()
         except FileNotFoundError:
-            progress = _hash("progress", None)
+            progress_bytes = None
         except OSError:
             return None
-        return cls(config, catalog, progress, declared)
+        return cls(config, catalog, content_key("progress", progress_bytes), declared, progress_bytes)
 
     def as_dict(self) -> dict[str, str]:
         return {"config": self.config, "catalog": self.catalog, "progress": self.progress}
@@ -252,11 +223,3 @@ def _declared(config_file: Optional[Path], text: bytes) -> dict[str, Any]:
     packs = raw.get("packs")
     return {"exercise_dirs": dirs, "folders": [*dirs, *others],
             "packs": None if packs is None else [str(p) for p in packs]}
-
-
-def _hash(*parts: object) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else repr(part).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()

@@ -32,8 +32,13 @@ def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
         raise
 
 
+def json_text(data: Any) -> str:
+    """How tutor writes a JSON state file."""
+    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    write_atomic(path, json_text(data))
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from typing import Callable, Optional
 from pydantic import BaseModel, Field, ValidationError
 
 from tutor.config_files import progress_file
-from tutor.state.atomic import locked, quarantine, write_json_atomic
+from tutor.state.atomic import json_text, locked, quarantine, write_atomic
+from tutor.state.progress_memo import remember
 
 
 class TaskStatus(str, Enum):
@@ -92,7 +93,10 @@ def update_progress(change: Callable[[StudentProgress], None], path: Optional[Pa
     with locked(path):
         progress = _read(path)
         change(progress)
-        write_json_atomic(path, progress.model_dump(mode="json"))
+        text = json_text(progress.model_dump(mode="json"))
+        write_atomic(path, text)
+        # So `tutor list` can take the statuses of exactly these bytes without this model.
+        remember(text.encode("utf-8"), {tid: entry.status.value for tid, entry in progress.tasks.items()})
     return progress
 
 
