@@ -30,12 +30,22 @@ def clipped(value: str, width: int, style: str = "") -> Text:
     return Text("\n".join(lines), style=style, no_wrap=True, overflow="ellipsis")
 
 
-def column_widths(view: ReportView, width: int, fixed: int) -> tuple[int, int]:
-    """(check label, want/got) widths for a table `width` wide whose other columns and gaps
-    take `fixed`: the label gets 45 % of the rest, no more than the longest label needs."""
+def column_widths(view: ReportView, width: int, fixed: int) -> tuple[int, int, int]:
+    """(check label, want, got) widths for a table `width` wide whose other columns and gaps take
+    `fixed`: want and got get what they need up to a quarter of the rest each, the label the
+    remainder (what the label does not need goes back to want and got)."""
     free = max(36, width - fixed)
-    label_w = min(max(len(r.label) for r in view.checks), max(16, free * 9 // 20))
-    return label_w, max(8, (free - label_w) // 2)
+    label_need = max(len(r.label) for r in view.checks)
+    want_need = max(len("want"), *(len(r.want) for r in view.checks))
+    got_need = max(len("got"), *(len(r.got) for r in view.checks))
+    cap = max(10, free // 4)
+    want_w, got_w = min(want_need, cap), min(got_need, cap)
+    label_w = min(label_need, free - want_w - got_w)
+    spare = free - label_w - want_w - got_w
+    more_want = min(want_need - want_w, spare // 2)
+    want_w += more_want
+    got_w += min(got_need - got_w, spare - more_want)
+    return label_w, want_w, got_w
 
 
 class ChecksTable:
@@ -48,20 +58,20 @@ class ChecksTable:
         rows = self.view.checks
         status_w = max(len(f"{r.mark.icon} {r.mark.word}") for r in rows)
         points_w = max(6, *(len(r.points) for r in rows))
-        label_w, value_w = column_widths(self.view, options.max_width, status_w + points_w + 3 * 4)
+        label_w, want_w, got_w = column_widths(self.view, options.max_width, status_w + points_w + 3 * 4)
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("check", width=label_w)
         table.add_column("status", width=status_w, no_wrap=True)
-        table.add_column("want", width=value_w)
-        table.add_column("got", width=value_w)
+        table.add_column("want", width=want_w)
+        table.add_column("got", width=got_w)
         table.add_column("points", justify="right", width=points_w, no_wrap=True)
         for row in rows:
             mark = row.mark
             table.add_row(
                 clipped(row.label, label_w),
                 Text(f"{mark.icon} {mark.word}", style=mark.style),
-                clipped(row.want, value_w),
-                clipped(row.got, value_w, mark.style if row.status in ("failed", "error", "missing") else ""),
+                clipped(row.want, want_w),
+                clipped(row.got, got_w, mark.style if row.status in ("failed", "error", "missing") else ""),
                 Text(row.points),
             )
         yield table

@@ -92,11 +92,11 @@ class ResultsView(VerticalScroll):
             return
         width = (self.size.width or self.app.size.width) - 4  # padding and the scroll bar
         points_w = max(len("points"), *(len(r.points) for r in view.checks))
-        label_w, value_w = column_widths(view, width, CELL_PADDING + 1 + points_w)
+        label_w, want_w, got_w = column_widths(view, width, CELL_PADDING + 1 + points_w)
         for row in view.checks:
             style = row.mark.style
             table.add_row(Text(row.mark.icon, style=style), clipped(row.label, label_w, style),
-                          clipped(row.want, value_w), clipped(row.got, value_w), row.points,
+                          clipped(row.want, want_w), clipped(row.got, got_w), row.points,
                           key=row.id, height=None)
 
     def _fill_layers(self, view: ReportView) -> None:
