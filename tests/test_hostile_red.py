@@ -4,6 +4,7 @@ finding that was fixed. What held is listed in /work/notes/part-red.md."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from tests.conftest import run_tutor
@@ -149,3 +150,36 @@ def test_marks_saved_by_a_spreadsheet_are_kept_not_wiped(tmp_path):
     assert refused.returncode == 2 and "marks.csv" in refused.stderr and "UTF-8" in refused.stderr, refused.stderr
     assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert (out / "marks.csv").read_bytes() == legacy
+
+
+HIDDEN_TRAINING = {
+    # An honest notebook's own training helper, as a method: the syntax tree sees no `fit` call.
+    "method": "class Trainer:\n    def go(self):\n        model.fit(x, y, epochs=1)\n"
+              "        raise RuntimeError('TRAINED-IN-CHECK')\n\nTrainer().go()\n",
+    "getattr": "getattr(model, 'f' + 'it')(x, y, epochs=1)\nraise RuntimeError('TRAINED-IN-CHECK')\n",
+    "exec": "exec('model.fit(x, y, epochs=1)')\nraise RuntimeError('TRAINED-IN-CHECK')\n",
+    "default argument": "def later(h=model.fit(x, y, epochs=1)):\n    pass\nraise RuntimeError('TRAINED-IN-CHECK')\n",
+    "optimizer step": "import tensorflow as tf\nwith tf.GradientTape() as tape:\n"
+                      "    loss = keras.losses.SparseCategoricalCrossentropy()(y, model(x))\n"
+                      "model.optimizer.apply(tape.gradient(loss, model.trainable_weights), "
+                      "model.trainable_weights)\nraise RuntimeError('TRAINED-IN-CHECK')\n",
+}
+
+
+def test_tutor_check_never_trains_a_notebook_even_where_the_syntax_tree_sees_no_training(tmp_path):
+    """`tutor check` runs a notebook's cells only up to where training starts, decided on the
+    syntax tree. Training reached through a method, getattr, exec, a default argument or a bare
+    optimizer step was not seen, so check trained (each cell here raises right after its
+    training call, so "trained" shows as that error). Now Keras' training entry points stop the
+    cells wherever they are called from, and the model built above is checked as usual."""
+    build = (NOTEBOOK_MODEL.replace("Flatten(),", "Conv2D(4, 3), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),")
+             + "import numpy as np\nx = np.zeros((8, 28, 28, 1)); y = np.zeros(8)\n")
+    for name, cell in HIDDEN_TRAINING.items():
+        folder = tmp_path / name.replace(" ", "_")
+        folder.mkdir()
+        _notebook(folder / "lab.ipynb", build, cell)
+        check = run_tutor("check", "task8.1", "--path", str(folder), "--json", timeout=600)
+        assert "TRAINED-IN-CHECK" not in check.stdout + check.stderr, (name, check.stdout[-2000:])
+        report = json.loads(check.stdout)
+        builds = next(c for c in report["checks"] if c["id"] == "model-builds")
+        assert builds["status"] == "passed", (name, builds)

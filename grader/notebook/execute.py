@@ -44,9 +44,10 @@ def run_plan(plan: NotebookPlan, cap_text: str = "memory") -> Any:
     notebook = plan.notebook
     namespace = standalone.new_namespace()
     cells = [(cell.number, cell.source) for cell in plan.cells]
+    stops: list[str] = []  # a training call the syntax tree did not show, met while running
     with param_budget():
         try:
-            origins = standalone.run_cells(notebook, cells, namespace)
+            origins = standalone.run_cells(notebook, cells, namespace, stops)
         except TooManyParams as exc:
             raise JobFailure(str(exc)) from None
         except MemoryError:
@@ -67,6 +68,7 @@ def run_plan(plan: NotebookPlan, cap_text: str = "memory") -> Any:
             holder = type("NotebookModule", (), {"build_model": staticmethod(namespace["build_model"])})
             return call_build_model(holder, file_name=notebook, cap_text=cap_text)
         try:
-            return standalone.pick_model(namespace, origins, plan.stop.text() if plan.stop else "")
+            stop = stops[0] if stops else plan.stop.text() if plan.stop else ""
+            return standalone.pick_model(namespace, origins, stop)
         except standalone.NotebookModelError as exc:
-            raise JobFailure(f"{notebook}: {exc}{_after_training(plan)}") from None
+            raise JobFailure(f"{notebook}: {exc}{'' if stops else _after_training(plan)}") from None

@@ -51,18 +51,81 @@ def is_compiled(model):
     return bool(getattr(model, "compiled", getattr(model, "_is_compiled", False))) and getattr(model, "optimizer", None) is not None
 
 
-def run_cells(notebook, cells, namespace):
-    """Run each cell; returns {id(model): (name, cell)} for the models the cells left bound."""
+class TrainingReached(BaseException):
+    """A training or evaluating call the syntax tree did not show (through getattr, an alias,
+    a method, a decorator, exec...): the cells stop there, as they stop before `model.fit`."""
+
+
+TRAINING_METHODS = ("fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch",
+                    "predict", "predict_generator", "predict_on_batch")
+
+
+class _TrainingStops(object):
+    """While the cells run, Keras' training and evaluating entry points raise TrainingReached."""
+
+    def __enter__(self):
+        keras = _keras()
+        owners = [(keras.Model, TRAINING_METHODS)]
+        optimizer = getattr(getattr(keras, "optimizers", None), "Optimizer", None)
+        if optimizer is not None:
+            owners.append((optimizer, ("apply_gradients", "apply", "minimize")))
+        self.saved = []
+        for owner, names in owners:
+            for name in names:
+                if not hasattr(owner, name):
+                    continue
+                self.saved.append((owner, name, owner.__dict__.get(name)))
+                setattr(owner, name, _stopper(owner.__name__, name))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, original in reversed(self.saved):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+        return False
+
+
+def _stopper(owner, name):
+    def stop(*args, **kwargs):
+        raise TrainingReached("%s.%s" % (owner, name))
+    return stop
+
+
+def _cell_line(exc, notebook):
+    """'cell 3 line 2' of the innermost notebook frame of a traceback, else ''."""
+    import traceback
+
+    prefix = "<%s cell " % notebook
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(prefix)]
+    if not frames:
+        return ""
+    return "cell %s line %d" % (frames[-1].filename[len(prefix):].rstrip(">"), frames[-1].lineno)
+
+
+def run_cells(notebook, cells, namespace, stops=None):
+    """Run each cell; returns {id(model): (name, cell)} for the models the cells left bound.
+    A training call the plan did not see stops the cells there; `stops` gets where and what."""
     origins = {}
     bound = {}  # name -> id of the model it held after the previous cell
-    for number, source in cells:
-        exec(compile(source, cell_file(notebook, number), "exec"), namespace)
-        for name, value in list(namespace.items()):
-            if name.startswith("_") or not is_model(value) or bound.get(name) == id(value):
-                continue
-            bound[name] = id(value)
-            if id(value) not in origins:
-                origins[id(value)] = (name, number)
+    with _TrainingStops():
+        for number, source in cells:
+            reached = None
+            try:
+                exec(compile(source, cell_file(notebook, number), "exec"), namespace)
+            except TrainingReached as exc:
+                reached = "%s (which calls %s)" % (_cell_line(exc, notebook) or "cell %d" % number, exc)
+            for name, value in list(namespace.items()):
+                if name.startswith("_") or not is_model(value) or bound.get(name) == id(value):
+                    continue
+                bound[name] = id(value)
+                if id(value) not in origins:
+                    origins[id(value)] = (name, number)
+            if reached:
+                if stops is not None:
+                    stops.append(reached)
+                break
     return origins
 
 
@@ -148,7 +211,8 @@ def build_model():
     here = os.path.dirname(os.path.abspath(__file__))
     namespace = new_namespace()
     namespace["__file__"] = os.path.join(here, NOTEBOOK)
-    origins = run_cells(NOTEBOOK, CELLS, namespace)
+    stops = []
+    origins = run_cells(NOTEBOOK, CELLS, namespace, stops)
     if callable(namespace.get("build_model")):
         return namespace["build_model"]()
-    return pick_model(namespace, origins, STOP)
+    return pick_model(namespace, origins, stops[0] if stops else STOP)
