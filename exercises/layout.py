@@ -11,7 +11,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 PACKS_ROOT = Path(__file__).resolve().parent / "packs"
 SOURCE_DIR = Path(__file__).resolve().parent
@@ -74,9 +74,9 @@ def catalog_digest(extra_dirs: Iterable[Path] = (), enabled_packs: Optional[Iter
             digest.update(b"\0")
 
     add("packs", None if enabled_packs is None else list(enabled_packs))
-    for module in sorted(SOURCE_DIR.glob("*.py")):
+    for module in _code_files():
         st = module.stat()
-        add("code", module.name, st.st_size, st.st_mtime_ns)
+        add("code", str(module.relative_to(SOURCE_DIR)), st.st_size, st.st_mtime_ns)
     problems: list[Problem] = []
     try:
         folders = pack_folders(extra_dirs, problems)
@@ -88,6 +88,13 @@ def catalog_digest(extra_dirs: Iterable[Path] = (), enabled_packs: Optional[Iter
         add("unreadable", type(exc).__name__, str(exc), os.urandom(16))
     add("problems", [p.message for p in problems])
     return digest.hexdigest()
+
+
+def _code_files() -> Iterator[Path]:
+    """This package's modules, sub-packages included (the shipped packs are data, not code)."""
+    for folder, dirs, files in os.walk(SOURCE_DIR):
+        dirs[:] = sorted(d for d in dirs if Path(folder, d) != PACKS_ROOT and d != "__pycache__")
+        yield from (Path(folder, name) for name in sorted(files) if name.endswith(".py"))
 
 
 def _content(path: Path) -> bytes:
