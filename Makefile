@@ -53,7 +53,7 @@ frameworks:
 	bash tests/frameworks/build.sh
 
 test: deb venv frameworks
-	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
 
 test-fast: venv
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider -m "not slow and not slurm" $(PYTEST_ARGS)
