@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
+from grader.evaluator.keras2 import rewritten
 from grader.evaluator.load import open_untrusted
 from grader.evaluator.screen import compile_facts, read_config, screen
 from grader.summary import model_shapes, summarize
@@ -58,8 +60,12 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
         raise ValueError(f"unexpected staged artifact name {staged!r}")
     artifact = workdir / "in" / staged
     name = str(args.get("name") or staged)
-    config, compiled = read_config(artifact, "hdf5" if staged == "model.h5" else "keras-zip", name)
+    fmt = "hdf5" if staged == "model.h5" else "keras-zip"
+    config, compiled = read_config(artifact, fmt, name)
     screen(config, name)  # the config as data first: nothing is deserialised before this passes
+    # Keras 2's mixed-precision policies and functional class paths, as Keras 3 reads them (a copy
+    # in the job's own temporary folder; the weights are the student's, untouched)
+    artifact = rewritten(artifact, fmt, config, Path(tempfile.mkdtemp(prefix="keras2-")))
     model = open_untrusted(artifact, cap_text=cap, name=name)
     optimizer, loss = compile_facts(compiled)
     summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
