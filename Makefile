@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DATA ?= $(if $(TUTOR_DATA_DIR),$(TUTOR_DATA_DIR),$(abspath ../shared/data))
 APT_PACKAGES := python3-venv tmux bubblewrap slurmctld slurmd slurm-client slurmdbd munge mariadb-server passwd acl util-linux
 
-.PHONY: venv demo test test-fast deb bench clean frameworks class-install
+.PHONY: venv demo test test-fast deb bench clean frameworks zoo class-install
 
 # Debian packages first (python3-venv among them). A failed pip install fails make (pipefail)
 # and removes the stamp, so the next make installs again instead of using a half-installed venv.
@@ -51,6 +51,12 @@ demo: venv
 # once outside the repo: $(TUTOR_FRAMEWORKS_DIR), default ~/.cache/tutor-frameworks.
 frameworks:
 	bash tests/frameworks/build.sh
+
+# Regenerate the committed artifact zoo (tests/fixtures/zoo/) with every framework version in
+# tests/zoo/envs.py, each in a throwaway virtualenv under ~/.cache/tutor-zoo. Not part of `make
+# test`: CI grades the committed artifacts. `make zoo ZOO="tf2.8 tf2.20"` remakes only those.
+zoo: venv
+	$(BIN)/python tests/zoo/make_zoo.py --build $(ZOO)
 
 test: deb venv frameworks
 	TUTOR_DATA_DIR=$(DATA) $(BIN)/python -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
