@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -67,13 +68,14 @@ def normalise(config: dict) -> dict:
     return fixed if changed else config
 
 
-def rewritten(path: Path, fmt: str, config: dict, folder: Path) -> Path:
-    """`path` itself when its config needs no change, else a copy in `folder` holding the
-    normalised config (the zip's config.json, or the HDF5 file's model_config attribute)."""
+def rewritten(path: Path, fmt: str, config: dict) -> Path:
+    """`path` itself when its config needs no change, else a copy holding the normalised config
+    (the zip's config.json, or the HDF5 file's model_config attribute) in a new folder of the
+    temporary dir (in the sandbox: the job's own, removed with it)."""
     fixed = normalise(config)
     if fixed is config:
         return path
-    target = folder / path.name
+    target = Path(tempfile.mkdtemp(prefix="keras2-")) / path.name
     if fmt == "hdf5":
         import h5py
 

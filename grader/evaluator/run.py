@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -65,7 +64,7 @@ def run(args: dict[str, Any], workdir: Path) -> dict[str, Any]:
     screen(config, name)  # the config as data first: nothing is deserialised before this passes
     # Keras 2's mixed-precision policies and functional class paths, as Keras 3 reads them (a copy
     # in the job's own temporary folder; the weights are the student's, untouched)
-    artifact = rewritten(artifact, fmt, config, Path(tempfile.mkdtemp(prefix="keras2-")))
+    artifact = rewritten(artifact, fmt, config)
     model = open_untrusted(artifact, cap_text=cap, name=name)
     optimizer, loss = compile_facts(compiled)
     summary = summarize(model).model_copy(update={"optimizer": optimizer, "loss": loss})
