@@ -392,6 +392,8 @@ class Pipeline:
         )
         results = ([outcome.row] if outcome.row else []) + flags + run_checks(ctx)
         outcome.meta["target"] = self.target.label  # the framework the course's jobs train with
+        if submission.notes:
+            outcome.meta["notes"] = list(submission.notes)  # e.g. model.h5 beside model.keras: which is graded
         return assemble(task, mode, results, outcome, started)
 
     def _freshness(self, task: Task, submission: Submission, mode: Mode,

@@ -63,6 +63,10 @@ def test_weights_fingerprint_sees_through_a_resave_and_catches_a_perturbation(tm
     prints = {n: fingerprints(tmp_path / n).weights for n in ("orig", "resaved", "tweaked")}
     assert (tmp_path / "orig" / "model.keras").read_bytes() != (tmp_path / "resaved" / "model.keras").read_bytes()
     assert prints["orig"] == prints["resaved"] != prints["tweaked"]
+    # Keras 2's model.h5 (legacy HDF5) is what the grader grades in its place: same weights, same print
+    (tmp_path / "h5").mkdir()
+    model.save(tmp_path / "h5" / "model.h5")
+    assert fingerprints(tmp_path / "h5").weights == prints["orig"]
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "model.keras").write_bytes(b"PK\x03\x04 not really")
     assert fingerprints(tmp_path / "junk").weights is None

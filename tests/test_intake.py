@@ -67,7 +67,14 @@ def test_model_keras_wins_over_model_h5_and_a_code_folder_called_model_is_no_art
     assert sub.model is None and sub.has_source("model/layers.py")
     keras_zip(folder / "model.keras")
     (folder / "model.h5").write_bytes(HDF5_HEAD)
-    assert intake(catalog.get("task8.1"), folder, "grade").model.name == "model.keras"
+    both = intake(catalog.get("task8.1"), folder, "grade")
+    assert both.model.name == "model.keras"
+    # ... and the student is told, in one line, which one is graded and what to do (#12)
+    assert both.notes == ("found model.h5 beside model.keras: tutor grades model.keras only; delete model.h5, "
+                          "or save the model once, with model.save('model.keras')",)
+    (folder / "model.keras").unlink()
+    alone = intake(catalog.get("task8.1"), folder, "grade")
+    assert alone.model.name == "model.h5" and alone.notes == ()
 
 
 @pytest.mark.parametrize("kind, words", [

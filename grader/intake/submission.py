@@ -55,6 +55,7 @@ class Submission(BaseModel):
     notebook: Optional[str] = None  # the notebook (in `folder`) whose cells are the model's source
     notebook_cells: Optional[tuple[NotebookCell, ...]] = None  # its code cells, read once at intake
     notebook_problem: Optional[str] = None  # why the notebook cannot be read (a failed build, one line)
+    notes: tuple[str, ...] = ()  # what the student should know about what is graded (one line each)
 
     @property
     def source_label(self) -> str:
@@ -102,6 +103,18 @@ def weights_file(folder: Path, expected: str) -> Optional[str]:
         if path.is_file() and not path.is_symlink():
             return name
     return None
+
+
+def set_aside(folder: Path, expected: str, chosen: Artifact) -> Optional[str]:
+    """One line when the folder holds more than one candidate for `expected` (model.keras beside
+    model.h5, say): which one is graded and what to do, instead of ignoring the others silently."""
+    others = [name for name in candidates(expected) if name != chosen.name
+              if (folder / name).is_file() or (folder / name / "saved_model.pb").is_file()]
+    if not others:
+        return None
+    also = " and ".join(others)
+    return (f"found {also} beside {chosen.name}: tutor grades {chosen.name} only; delete {also}, or save the "
+            f"model once, with model.save('{expected}')")
 
 
 def read_artifact(path: Path) -> Artifact:
@@ -160,8 +173,9 @@ def intake(task: Task, path: Path, mode: str = "check") -> Submission:
             raise StagingError(weights_only(weights))
         raise StagingError(f"no model.py (nor a notebook) in {folder}: run `tutor start {task.id}` or pass --path "
                            "to your submission folder or notebook")
+    notes = tuple(note for name, found in artifacts.items() if (note := set_aside(folder, name, found)))
     skip = {a.name for a in artifacts.values()}
     cells, problem = read_cells(source.notebook) if source.notebook is not None else (None, None)
     return Submission(task=task.id, folder=folder, sources=_sources(folder, skip), artifacts=artifacts,
                       trained_with=trained_with(folder), notebook=source.notebook.name if source.notebook else None,
-                      notebook_cells=cells, notebook_problem=problem)
+                      notebook_cells=cells, notebook_problem=problem, notes=notes)

@@ -1,4 +1,5 @@
-"""Fingerprints for the integrity report: the trained weights inside `model.keras` and the
+"""Fingerprints for the integrity report: the trained weights of the graded artifact
+(`model.keras`, or `model.h5` in its place; either format) and the
 AST-normalised source, both independent of file bytes that change without the work changing.
 
 - weights: the multiset of weight arrays (dtype, shape, values) in `model.weights.h5`,
@@ -29,15 +30,30 @@ from tutor.batch.models import Fingerprints
 MAX_WEIGHTS_BYTES = 512 << 20
 MAX_SOURCE_BYTES = 2 << 20
 MAX_ARRAYS = 5000
+OPTIMIZER_GROUPS = ("optimizer", "optimizer_weights")  # a .keras archive's / a legacy HDF5 file's
 
 
 class _Skip(Exception):
     """A fingerprint that cannot be taken; str() says why (a note in the report)."""
 
 
-def weights_fingerprint(artifact: Path) -> str:
+def _weights_file(artifact: Path) -> bytes:
+    """The HDF5 bytes that hold the weights: `model.weights.h5` inside a Keras archive, or the
+    whole legacy HDF5 file (model.h5, or model.keras from tf.keras <= 2.11)."""
+    from grader.intake.artifact import HDF5_OFFSETS, HDF5_SIGNATURE, ZIP_SIGNATURE, open_regular
+
     if artifact.is_symlink() or not artifact.is_file():
         raise _Skip(f"no readable {artifact.name}")
+    with open_regular(artifact) as handle:  # never through a link swapped in, never a FIFO
+        head = handle.read(HDF5_OFFSETS[-1] + len(HDF5_SIGNATURE))
+        if any(head[at:at + len(HDF5_SIGNATURE)] == HDF5_SIGNATURE for at in HDF5_OFFSETS):
+            handle.seek(0)
+            data = handle.read(MAX_WEIGHTS_BYTES + 1)
+            if len(data) > MAX_WEIGHTS_BYTES:
+                raise _Skip("weights file too large to fingerprint")
+            return data
+    if not head.startswith(ZIP_SIGNATURE):
+        raise _Skip(f"{artifact.name} is neither a Keras archive nor an HDF5 file")
     try:
         with zipfile.ZipFile(artifact) as archive:
             info = archive.getinfo("model.weights.h5")
@@ -51,6 +67,13 @@ def weights_fingerprint(artifact: Path) -> str:
         raise _Skip(f"{artifact.name} is not a readable Keras archive ({exc})") from None
     if len(data) > MAX_WEIGHTS_BYTES:
         raise _Skip("weights file too large to fingerprint")
+    return data
+
+
+def weights_fingerprint(artifact: Path) -> str:
+    """The weights of a Keras archive or a legacy HDF5 model: the same weights give the same
+    fingerprint in either format (layer names and optimizer state do not count)."""
+    data = _weights_file(artifact)
     import h5py
     import numpy as np
 
@@ -64,7 +87,7 @@ def weights_fingerprint(artifact: Path) -> str:
         if isinstance(obj, h5py.Dataset) and (obj.external or obj.is_virtual):
             # HDF5 external storage / virtual datasets read other files on this machine
             raise _Skip("the weights file keeps data outside itself (external or virtual dataset; refused)")
-        if not isinstance(obj, h5py.Dataset) or name.split("/", 1)[0] == "optimizer":
+        if not isinstance(obj, h5py.Dataset) or name.split("/", 1)[0] in OPTIMIZER_GROUPS:
             return
         if len(digests) >= MAX_ARRAYS:
             raise _Skip("too many weight arrays to fingerprint")
@@ -163,6 +186,14 @@ def source_fingerprint(folder: Path) -> str:
     return hashlib.sha256("\n".join(sorted(dumps)).encode()).hexdigest()
 
 
+def graded_artifact(folder: Path) -> Path:
+    """The file the grader grades (model.keras, else model.h5: grader.intake's own choice)."""
+    from grader.intake.submission import MODEL_ARTIFACT, find_artifact
+
+    found = find_artifact(folder, MODEL_ARTIFACT)
+    return found.path if found is not None else folder / MODEL_ARTIFACT
+
+
 def fingerprints(folder: Path) -> Fingerprints:
     """Both fingerprints of one submission folder; a missing one comes with a note."""
     result = Fingerprints()
@@ -173,7 +204,7 @@ def fingerprints(folder: Path) -> Fingerprints:
     except OSError as exc:
         result.notes.append(f"source: unreadable ({exc.strerror})")
     try:
-        result.weights = weights_fingerprint(folder / "model.keras")
+        result.weights = weights_fingerprint(graded_artifact(folder))
     except _Skip as exc:
         result.notes.append(f"weights: {exc}")
     except OSError as exc:

@@ -53,7 +53,9 @@ def batch_lock(out: Path) -> FileLock:
 
 def prepare(task: Task, source: Path, out: Path, max_bytes: int) -> BatchManifest:
     """Discover and stage the submissions and hash them; saved as the batch manifest."""
-    expected = [*task.spec.files, *task.spec.artifacts]
+    from tutor.handin.attempt import stand_ins
+
+    expected = [*task.spec.files, *task.spec.artifacts, *(n for a in task.spec.artifacts for n in stand_ins(task.spec, a))]
     subs, unattributed = discover(source, out / ".batch" / "staged", expected, max_bytes,
                                   exclude=[out])
     for sub in subs:

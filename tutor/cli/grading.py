@@ -55,6 +55,9 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
         print_json(report.model_dump_json(indent=2))
     elif report.status != "error":
         show_report(report, task, mode, notes_to=err)
+    if not as_json:
+        for note in report.meta.get("notes") or []:  # what intake set aside (model.h5 beside model.keras)
+            err.print(f"note: {note}", highlight=False)
     if report.exit_code:
         err.print(f"tutor: {reason_line(report, task)}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)
