@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 import typing
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from exercises.target import TargetFramework
 
 TASK_ID = re.compile(r"^[a-z][a-z0-9_-]*\d+(\.\d+)*[a-z]?$")
 SLURM_TIME = re.compile(r"^(\d+-)?\d{1,2}:\d{2}:\d{2}$")
@@ -558,6 +561,17 @@ ARTIFACT_KINDS = frozenset(m.KIND for m in CHECK_MODELS if "trained_model" in m.
 STRUCTURAL_KINDS = frozenset(m.KIND for m in CHECK_MODELS if m.structural)
 
 
+class FrameworkHints(Strict):
+    """Hints in the words of one framework: hint number (1 = the first of `hints`) -> its text.
+    Where a course's target framework (the cluster profile's [framework]) matches, that text is
+    shown in place of the common hint; every other hint, and every other framework, gets `hints`."""
+
+    keras2: dict[int, str] = doc({}, "For courses whose jobs run Keras 2 (tf.keras, TensorFlow <= 2.15, e.g. the "
+                                 "book's TF 2.11 image).", {2: "Keras 2 reads mnist.load_data(path=...) when ..."})
+    keras3: dict[int, str] = doc({}, "For courses whose jobs run Keras 3 (TensorFlow >= 2.16, or Keras on torch/jax).",
+                                 {2: "Keras 3 refuses a path: read the file with numpy.load(path)."})
+
+
 class Exercise(Strict):
     """One task: the whole of an `exercise.toml`."""
 
@@ -585,6 +599,9 @@ class Exercise(Strict):
     hints: list[str] = doc([], "Hints `tutor hint` reveals one at a time (a gradable task needs three or more).",
                            ["Flatten the 28x28 images, or take shape (784,).", "Two Dense layers are enough.",
                             "Compile with the loss the recipe's labels need."])
+    hints_for: Optional[FrameworkHints] = doc(
+        None, "[hints_for.keras2] / [hints_for.keras3]: a hint's text for one framework, by its number; the "
+        "course's target framework picks it, anything else falls back to the common hint.")
     baseline: Optional[Baseline] = doc(None, "[baseline]: the published reference the task is compared with.")
     weights: list[str] = doc([], "Pretrained weights the task needs staged offline (data-layer names).",
                              ["mobilenet_v2_96_no_top"])
@@ -613,6 +630,12 @@ class Exercise(Strict):
                 raise ValueError("a model task's files must include model.py")
         if self.kind is not ExerciseKind.guide and len(self.hints) < 3:
             raise ValueError("a gradable task needs at least three hints")
+        if self.hints_for is not None:
+            numbers = sorted({*self.hints_for.keras2, *self.hints_for.keras3})
+            stray = [n for n in numbers if not 1 <= n <= len(self.hints)]
+            if stray:
+                raise ValueError(f"hints_for names hint {stray[0]}, but there are {len(self.hints)} hints "
+                                 "(numbers count from 1 and replace a hint of `hints`)")
         strays = sorted(set(self.carry_over) - set(self.files))
         if strays:
             raise ValueError(f"carry_over names {', '.join(strays)}, which are not in files")
@@ -635,3 +658,9 @@ class Exercise(Strict):
     @property
     def max_points(self) -> float:
         return sum(check.points for check in self.checks)
+
+    def hints_for_target(self, target: "TargetFramework") -> list[str]:
+        """The hints as a course on `target` sees them: a hint written for its Keras (hints_for)
+        replaces the common one; same count and order, so a hint's number never changes."""
+        own = (self.hints_for.keras2 if target.keras_major == 2 else self.hints_for.keras3) if self.hints_for else {}
+        return [own.get(number, hint) for number, hint in enumerate(self.hints, start=1)]

@@ -55,3 +55,25 @@ def test_a_report_says_which_framework_trained_the_artifact_and_which_graded_it(
     assert "trained with Keras 3.15.1 on torch" in str(provenance(report))
     report.meta["train"] = None
     assert "unknown framework (no readable train.json)" in str(provenance(report))
+
+
+def test_hints_speak_the_courses_framework_and_fall_back_to_the_common_hint(tmp_path):
+    """Task 8.2's second hint has a Keras 2 and a Keras 3 text ([hints_for]); the others are common."""
+    from exercises import load_catalog
+    from exercises.target import TargetFramework
+
+    spec = load_catalog().get("task8.2").spec
+    seen = {}
+    for profile in ("mn5", "local"):
+        config = tmp_path / f"{profile}.toml"
+        config.write_text(f'profile = "{profile}"\n')
+        env = {"TUTOR_CONFIG": str(config), "TUTOR_HOME": str(tmp_path / profile)}
+        first, second = (run_tutor("hint", "task8.2", env=env) for _ in range(2))
+        assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+        assert spec.hints[0] in first.stdout  # common to both
+        seen[profile] = second.stdout
+    assert spec.hints_for.keras2[2] in seen["mn5"] and "Keras 3" not in seen["mn5"]
+    assert spec.hints_for.keras3[2] in seen["local"] and "byte-identical" not in seen["local"]
+    # a target the pack wrote nothing for gets the common hint
+    plain = spec.model_copy(update={"hints_for": None})
+    assert plain.hints_for_target(TargetFramework(keras="2.15.0")) == spec.hints

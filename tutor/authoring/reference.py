@@ -134,7 +134,7 @@ def all_models() -> list[type[BaseModel]]:
     m = models()
     s = m["schema"]
     return [m["Pack"], s.Exercise, s.DatasetSpec, s.Recipe, s.Resources, s.Baseline, s.BaselineLayer,
-            s.CheckBase, *m["kinds"].values(), m["CourseConfig"], m["ClusterProfile"]]
+            s.FrameworkHints, s.CheckBase, *m["kinds"].values(), m["CourseConfig"], m["ClusterProfile"]]
 
 
 def render() -> str:
@@ -145,7 +145,8 @@ def render() -> str:
     out += ["## exercise.toml", "", _doc(s.Exercise) + " " + EXERCISE_NOTE, "",
             *field_table(s.Exercise), ""]
     for title, model in (("[dataset]", s.DatasetSpec), ("[recipe]", s.Recipe), ("[resources]", s.Resources),
-                         ("[baseline]", s.Baseline), ("[baseline] layers", s.BaselineLayer)):
+                         ("[baseline]", s.Baseline), ("[baseline] layers", s.BaselineLayer),
+                         ("[hints_for]", s.FrameworkHints)):
         out += [f"### {title}", "", _doc(model), "", *field_table(model), ""]
     out += [CHECKS_INTRO, "", *field_table(s.CheckBase), "", GRADING_RULES, "", "### Check kinds", ""]
     for kind, model in m["kinds"].items():

@@ -149,8 +149,9 @@ def hint(
     from tutor.context import load_context
     from tutor.state.student_progress import load_progress, record_hint
 
-    task = load_context().resolve_task(task_id, "hint")
-    hints = task.spec.hints
+    ctx = load_context()
+    task = ctx.resolve_task(task_id, "hint")
+    hints = task.spec.hints_for_target(ctx.target)  # in the words of the course's framework, where written
     if not hints:
         out.print(f"{task.id} has no hints.")
         return

@@ -152,7 +152,7 @@ class TaskScreen(Screen):
         return line
 
     def refresh_hints(self) -> None:
-        hints = self.exercise.spec.hints
+        hints = self.exercise.spec.hints_for_target(self.app.context.target)
         shown = min(load_progress().task(self.exercise.id).hints_shown, len(hints))
         text = Text()
         for i in range(shown):
