@@ -151,3 +151,22 @@ def test_ctrl_c_ends_in_one_line_and_exit_130():
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert err.strip() == "tutor: interrupted"
+
+
+def test_list_keeps_titles_whole_at_80_columns_and_moves_deadlines_under_them(tmp_path):
+    """At 80 columns the due column squeezed every title to three lines; now the deadline is a
+    line under its title there, and its own column from 100 columns on."""
+    config = tmp_path / "tutor.toml"
+    config.write_text('[deadlines]\n"task8.2" = 2099-12-02T12:00:00+00:00\n"task7.1" = 2020-11-02T12:00:00+00:00\n')
+    narrow = run_tutor("list", env={"TUTOR_CONFIG": str(config), "COLUMNS": "80", "TZ": "UTC"})
+    assert narrow.returncode == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    title = next(i for i, line in enumerate(lines) if "Turn the notebook into a standalone script" in line)
+    assert "due 02 Dec 12:00, in " in lines[title + 1] and " d " in lines[title + 1]
+    assert any("Set up a notebook environment" in line for line in lines)
+    assert any("due 02 Nov 12:00, closed" in line for line in lines)
+    assert not any(line.rstrip().endswith("due") for line in lines)  # no due column
+    wide = run_tutor("list", env={"TUTOR_CONFIG": str(config), "COLUMNS": "120", "TZ": "UTC"}).stdout
+    row = next(line for line in wide.splitlines() if line.startswith("task8.2"))
+    assert "Turn the notebook into a standalone script" in row and "02 Dec 12:00, in " in row

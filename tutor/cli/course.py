@@ -51,6 +51,8 @@ def list_tasks(
     from rich.text import Text
 
     rows = {r.task: r for r in listing.rows}
+    # Titles keep the room: on a narrow terminal a deadline goes under its title, not in a column.
+    narrow = out.width < WIDE_LIST
     for group in listing.groups:
         table = Table(title=group.heading, title_justify="left", show_edge=False, pad_edge=False, expand=False)
         table.add_column("task", style="bold", no_wrap=True)
@@ -58,16 +60,19 @@ def list_tasks(
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
         dated = any(t in deadlines for t in group.tasks)
-        if dated:
-            table.add_column("due")
+        if dated and not narrow:
+            table.add_column("due", no_wrap=True)
         for task in map(rows.__getitem__, group.tasks):
             status = listing.status(task.task)
             kind = task.kind + (" · GPU" if task.needs_gpu else "")
-            row = [task.task, task.title, kind, Text(status, style=STATUS_STYLE.get(status, "dim"))]
-            if dated:
-                row.append(due_text(deadlines.get(task.task)))
+            title, due = Text(task.title), due_text(deadlines.get(task.task), compact=True)
+            if narrow and due:
+                title.append(f"\ndue {due}", style="dim")
+            row = [task.task, title, kind, Text(status, style=STATUS_STYLE.get(status, "dim"))]
+            if dated and not narrow:
+                row.append(due)
             table.add_row(*row)
-        out.print(table)
+        out.print(table, soft_wrap=False)  # a long chapter heading wraps to the terminal too
         out.print()
     done = sum(listing.status(r.task) in ("graded", "done") for r in listing.rows)
     out.print(f"{done}/{len(listing.rows)} tasks complete. Next: tutor show TASK")
@@ -86,8 +91,12 @@ def warn_problems(listing: "Listing") -> None:
         warn("the course has no tasks: check `packs` and `exercise_dirs` in tutor.toml (tutor doctor)")
 
 
-def due_text(when) -> str:
-    """'01 Dec 23:59 +0100 (in 3 d 4 h)' or '... (closed)'; '' without a deadline."""
+WIDE_LIST = 100  # columns from which `tutor list` gives deadlines their own column
+
+
+def due_text(when, compact: bool = False) -> str:
+    """'01 Dec 23:59 +0100 (in 3 d 4 h)' or '... (closed)'; `compact` (tutor list): '01 Dec 22:59,
+    in 3 d' in this machine's time; '' without a deadline."""
     from datetime import datetime, timezone
 
     from tutor.handin.deadlines import human_delta, is_aware
@@ -97,7 +106,11 @@ def due_text(when) -> str:
     if not is_aware(when):
         return when.strftime("%Y-%m-%d %H:%M") + " (no time zone)"
     left = when - datetime.now(timezone.utc)
-    state = f"in {human_delta(left)}" if left.total_seconds() > 0 else "closed"
+    delta = human_delta(left)
+    if compact:
+        state = "in " + " ".join(delta.split()[:2]) if left.total_seconds() > 0 else "closed"
+        return f"{when.astimezone().strftime('%d %b %H:%M')}, {state}"
+    state = f"in {delta}" if left.total_seconds() > 0 else "closed"
     return f"{when.strftime('%d %b %H:%M %z')} ({state})"
 
 
