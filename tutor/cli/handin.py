@@ -175,7 +175,7 @@ def collect(
     )
     with course_umask():
         report = run_collect(config.handin_dir, task.id, out, deadline, on_time, names,
-                             TaskFiles(declared(task.spec)), limits)
+                             TaskFiles(declared(task.spec), task.spec), limits)
     _show_collect(report)
     if report.flagged:
         raise typer.Exit(1)

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 
 from filelock import Timeout
 
-from exercises.schema import Exercise
+from exercises.schema import Exercise, ExerciseKind
 from tutor.errors import UserError
 from tutor.handin.layout import (
     FOLDER_MODE,
@@ -68,8 +68,34 @@ class Selection:
     refused: list[str]  # symbolic links, special files, files over the limit: never handed in
 
 
+NOTEBOOKS = "*.ipynb"
+
+
+def optional_patterns(spec: Exercise) -> list[str]:
+    """Handed in when present, never missing: a model task's notebooks (the notebook flow, where
+    a student keeps the model in lab.ipynb instead of model.py)."""
+    return [NOTEBOOKS] if spec.kind is ExerciseKind.model else []
+
+
+def stand_ins(spec: Exercise, pattern: str) -> list[str]:
+    """Names that may stand in for a declared artifact, as the grader's intake accepts them:
+    model.h5 (what Keras 2 saves) for model.keras."""
+    if pattern in spec.artifacts and pattern.endswith(".keras"):
+        return [pattern.removesuffix(".keras") + ".h5"]
+    return []
+
+
 def declared(spec: Exercise) -> list[str]:
-    return list(dict.fromkeys([*spec.files, *spec.artifacts]))
+    """What a hand-in may hold: the exercise's files and artifacts, and its optional patterns."""
+    return list(dict.fromkeys([*spec.files, *spec.artifacts, *optional_patterns(spec)]))
+
+
+def still_missing(spec: Exercise, missing: list[str], present: list[str]) -> list[str]:
+    """`missing` without what is not needed: the optional patterns, and model.py when a notebook
+    beside it is handed in (the notebook holds the model then)."""
+    optional = optional_patterns(spec)
+    notebook = any(PurePosixPath(rel).suffix == ".ipynb" and "/" not in rel for rel in present)
+    return [m for m in missing if m not in optional and not (m == "model.py" and notebook and optional)]
 
 
 def choose_files(spec: Exercise, submission: Path, max_bytes: int, per_pattern: int = 20) -> Selection:
@@ -85,7 +111,8 @@ def choose_files(spec: Exercise, submission: Path, max_bytes: int, per_pattern: 
                                "(max_files_per_pattern); hand in only the runs that matter")
                 continue
         else:
-            candidates = [submission / pattern] if os.path.lexists(submission / pattern) else []
+            names = [pattern, *stand_ins(spec, pattern)]
+            candidates = [submission / name for name in names if os.path.lexists(submission / name)][:1]
         found = False
         for candidate in candidates:
             rel = candidate.relative_to(submission).as_posix()
@@ -103,7 +130,7 @@ def choose_files(spec: Exercise, submission: Path, max_bytes: int, per_pattern: 
             found = True
         if not found:
             missing.append(pattern)
-    return Selection(sorted(chosen.values(), key=lambda c: c.rel), missing, refused)
+    return Selection(sorted(chosen.values(), key=lambda c: c.rel), still_missing(spec, missing, list(chosen)), refused)
 
 
 def _refusal(submission: Path, rel: str, max_bytes: int) -> str | None:

@@ -23,7 +23,9 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from exercises.schema import Exercise
 from tutor.errors import UserError
+from tutor.handin.attempt import stand_ins, still_missing
 from tutor.handin.deadlines import lateness
 from tutor.handin.layout import course_umask, folder_owner_name, user_name
 from tutor.handin.manifest import HandinManifest
@@ -98,6 +100,7 @@ class TaskFiles:
     """What the exercise declares: exact names and glob patterns (files + artifacts)."""
 
     patterns: list[str]
+    spec: Optional[Exercise] = None  # to excuse what is not needed (attempt.still_missing)
 
     def pattern_of(self, rel: str) -> Optional[str]:
         parts = PurePosixPath(rel).parts
@@ -106,11 +109,15 @@ class TaskFiles:
             if len(parts) == len(pattern_parts) and all(
                     fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pattern_parts)):
                 return pattern
+        for pattern in self.patterns:
+            if self.spec is not None and rel in stand_ins(self.spec, pattern):
+                return pattern  # model.h5 handed in for model.keras
         return None
 
     def missing(self, copied: list[str]) -> list[str]:
         have = {self.pattern_of(rel) for rel in copied}
-        return [p for p in self.patterns if p not in have]
+        missing = [p for p in self.patterns if p not in have]
+        return still_missing(self.spec, missing, copied) if self.spec is not None else missing
 
 
 def collect(area: Path, task_id: str, out: Path, deadline: Optional[datetime], on_time_only: bool,
