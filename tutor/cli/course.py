@@ -54,7 +54,7 @@ def list_tasks(
     # Titles keep the room: on a narrow terminal a deadline goes under its title, not in a column.
     narrow = out.width < WIDE_LIST
     for group in listing.groups:
-        table = Table(title=group.heading, title_justify="left", show_edge=False, pad_edge=False, expand=False)
+        table = Table(show_edge=False, pad_edge=False, expand=False)
         table.add_column("task", style="bold", no_wrap=True)
         table.add_column("title")
         table.add_column("kind", no_wrap=True)
@@ -72,7 +72,8 @@ def list_tasks(
             if dated and not narrow:
                 row.append(due)
             table.add_row(*row)
-        out.print(table, soft_wrap=False)  # a long chapter heading wraps to the terminal too
+        out.print(Text(group.heading, style="italic"), soft_wrap=False)  # a long heading wraps, unpadded
+        out.print(table)
         out.print()
     done = sum(listing.status(r.task) in ("graded", "done") for r in listing.rows)
     out.print(f"{done}/{len(listing.rows)} tasks complete. Next: tutor show TASK")
