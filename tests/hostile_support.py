@@ -281,3 +281,70 @@ def external_weights(secret: Path, target: Path) -> Path:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return target
+
+
+# ----------------------------------------------------------------------------- shared by the hostile tests
+
+
+def one_line(report, code: int, *words: str) -> str:
+    """The report's one reason line: exit `code`, one line, no traceback, naming every word."""
+    from tutor.cli.report_output import reason_line
+
+    reason = reason_line(report)
+    assert report.exit_code == code, (report.status, reason)
+    assert "\n" not in reason and "Traceback" not in reason
+    for word in words:
+        assert word in reason, reason
+    return reason
+
+
+def job_processes(server) -> list:
+    """Processes below the fork server itself (under bubblewrap it sits below a wrapper),
+    waiting a little for the kernel to reap a PID namespace that just ended."""
+    import time
+
+    import psutil
+
+    def command(proc) -> str:
+        """The command line of a Python process (a server or a job forked from it), else ''."""
+        try:
+            line = proc.cmdline()
+        except psutil.Error:  # a zombie not reaped yet, or gone
+            return ""
+        return " ".join(line) if line and "python" in Path(line[0]).name else ""
+
+    def walk() -> list:
+        tree = [psutil.Process(server.proc.pid)] + psutil.Process(server.proc.pid).children(recursive=True)
+        servers = [p for p in tree if "grader.sandbox.server" in command(p)
+                   and "grader.sandbox.server" not in command(p.parent())]
+        return [c for s in servers for c in s.children(recursive=True)]
+
+    def below() -> list:
+        for _ in range(50):
+            try:
+                return walk()
+            except psutil.NoSuchProcess:  # one ended while the tree was walked: walk it again
+                time.sleep(0.05)
+        return walk()
+
+    deadline = time.monotonic() + 20
+    while below() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return below()
+
+
+# Student code that writes a complete, passing-looking result into every inherited descriptor and exits.
+FORGER = """
+import json, os
+fake = {"ok": True, "result": {"summary": {"total_params": 62346, "trainable_params": 62346,
+        "non_trainable_params": 0, "input_shape": [None, 28, 28, 1], "output_shape": [None, 10],
+        "layers": [{"name": "c", "class_name": "Conv2D", "output_shape": [None, 24, 24, 32], "params": 62346,
+                    "trainable_params": 62346, "trainable": True, "activation": "softmax"}]},
+        "compiled": True, "loss": "categorical_crossentropy", "device": "CPU"}}
+for fd in range(3, 256):
+    try:
+        os.write(fd, json.dumps(fake).encode())
+    except OSError:
+        pass
+os._exit(0)
+"""

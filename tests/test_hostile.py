@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from grader.api import Grader
 from tests.conftest import run_tutor
-from tests.hostile_support import make_artifacts, submission, zip_bomb
-from tutor.cli.report_output import reason_line
+from tests.hostile_support import FORGER, job_processes, make_artifacts, one_line, submission, zip_bomb
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +32,6 @@ def task():
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory):
     return make_artifacts(tmp_path_factory.mktemp("artifacts"))
-
-
-def one_line(report, code: int, *words: str) -> str:
-    reason = reason_line(report)
-    assert report.exit_code == code, (report.status, reason)
-    assert "\n" not in reason and "Traceback" not in reason
-    for word in words:
-        assert word in reason, reason
-    return reason
 
 
 # ----------------------------------------------------------------------------- broken model.py
@@ -314,49 +303,6 @@ def test_fork_bomb_is_stopped(grader, task, tmp_path, monkeypatch):
     # as root: stopped by the process count; otherwise RLIMIT_NPROC makes fork() fail first
     assert "started more than 128 processes" in reason or "BlockingIOError" in reason, reason
     assert job_processes(grader._pipeline.server) == []
-
-
-def job_processes(server) -> list:
-    """Processes below the fork server itself (under bubblewrap it sits below a wrapper),
-    waiting a little for the kernel to reap a PID namespace that just ended."""
-    import time
-
-    import psutil
-
-    def command(proc) -> str:
-        """The command line of a Python process (a server or a job forked from it), else ''."""
-        try:
-            line = proc.cmdline()
-        except psutil.Error:  # a zombie not reaped yet, or gone
-            return ""
-        return " ".join(line) if line and "python" in Path(line[0]).name else ""
-
-    def below() -> list:
-        tree = [psutil.Process(server.proc.pid)] + psutil.Process(server.proc.pid).children(recursive=True)
-        servers = [p for p in tree if "grader.sandbox.server" in command(p)
-                   and "grader.sandbox.server" not in command(p.parent())]
-        return [c for s in servers for c in s.children(recursive=True)]
-
-    deadline = time.monotonic() + 20
-    while below() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return below()
-
-
-FORGER = """
-import json, os
-fake = {"ok": True, "result": {"summary": {"total_params": 62346, "trainable_params": 62346,
-        "non_trainable_params": 0, "input_shape": [None, 28, 28, 1], "output_shape": [None, 10],
-        "layers": [{"name": "c", "class_name": "Conv2D", "output_shape": [None, 24, 24, 32], "params": 62346,
-                    "trainable_params": 62346, "trainable": True, "activation": "softmax"}]},
-        "compiled": True, "loss": "categorical_crossentropy", "device": "CPU"}}
-for fd in range(3, 64):
-    try:
-        os.write(fd, json.dumps(fake).encode())
-    except OSError:
-        pass
-os._exit(0)
-"""
 
 
 def test_a_forged_sandbox_result_earns_nothing_in_grade(grader, task, tmp_path):

@@ -24,6 +24,7 @@ from tests.conftest import IN_CI, REPO, SHARED_DATA, require_tool, run_tutor
 from tests.hostile_support import (
     BATCH_KILLER,
     DISK_FILLER,
+    FORGER,
     NESTED_CONVS,
     TMUX_ESCAPE,
     WEIGHTS_DELETER,
@@ -222,22 +223,6 @@ def test_4_5_no_job_can_delete_or_poison_the_weights_of_the_next(tmp_path, stage
 
 
 # ------------------------------------------------------------------------- 7. forged result
-
-
-FORGER = """
-import json, os
-fake = {"ok": True, "result": {"summary": {"total_params": 62346, "trainable_params": 62346,
-        "non_trainable_params": 0, "input_shape": [None, 28, 28, 1], "output_shape": [None, 10],
-        "layers": [{"name": "c", "class_name": "Conv2D", "output_shape": [None, 24, 24, 32], "params": 62346,
-                    "trainable_params": 62346, "trainable": True, "activation": "softmax"}]},
-        "compiled": True, "loss": "categorical_crossentropy", "device": "CPU"}}
-for fd in range(3, 256):
-    try:
-        os.write(fd, json.dumps(fake).encode())
-    except OSError:
-        pass
-os._exit(0)
-"""
 
 
 def test_7_a_forged_result_does_not_pass_check(tmp_path):

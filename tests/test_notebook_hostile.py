@@ -13,8 +13,7 @@ import pytest
 from grader.api import Grader
 from tests import notebook_support as nb
 from tests.conftest import run_tutor
-from tests.hostile_support import SOLUTION_81
-from tutor.cli.report_output import reason_line
+from tests.hostile_support import FORGER, SOLUTION_81, job_processes, one_line
 
 pytestmark = pytest.mark.tf
 
@@ -46,15 +45,6 @@ def twins(tmp: Path, code: str, model_too: bool = True) -> dict[str, Path]:
     return {"model.py": module, "notebook": notebook}
 
 
-def one_line(report, code: int, *words: str) -> str:
-    reason = reason_line(report)
-    assert report.exit_code == code, (report.status, reason)
-    assert "\n" not in reason and "Traceback" not in reason
-    for word in words:
-        assert word in reason, reason
-    return reason
-
-
 def test_syntax_error_in_a_cell(grader, task, tmp_path):
     paths = twins(tmp_path, "def build_model(:\n    pass\n", model_too=False)
     one_line(grader.check(task, paths["model.py"]), 1, "model.py line 1", "syntax error")
@@ -74,8 +64,6 @@ def test_memory_bomb(grader, task, tmp_path, monkeypatch):
 
 
 def test_fork_bomb(grader, task, tmp_path, monkeypatch):
-    from tests.test_hostile import job_processes
-
     monkeypatch.setenv("TUTOR_SANDBOX_TIMEOUT", "20")
     code = "import os, time\nfor _ in range(400):\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\ntime.sleep(60)\n"
     for path in twins(tmp_path, code).values():
@@ -86,8 +74,6 @@ def test_fork_bomb(grader, task, tmp_path, monkeypatch):
 
 
 def test_forged_result_earns_nothing_in_grade(grader, task, tmp_path):
-    from tests.test_hostile import FORGER
-
     for path in twins(tmp_path, FORGER, model_too=False).values():
         report = grader.grade(task, path)
         assert report.points == 0 and report.model is None
