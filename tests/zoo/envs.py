@@ -42,7 +42,7 @@ class Recipe:
 # Oldest first. Keras 3 releases are pinned to what each TensorFlow shipped with (or close),
 # because the .keras format details changed between 3.0 and 3.12.
 RECIPES: tuple[Recipe, ...] = (
-    Recipe("tf2.8", PY310, "tensorflow-cpu==2.8.4 numpy==1.23.5 protobuf==3.20.3 h5py"),
+    Recipe("tf2.8", PY310, "tensorflow-cpu==2.8.4 numpy==1.23.5 protobuf==3.19.6 h5py"),
     Recipe("tf2.10", PY310, "tensorflow-cpu==2.10.1 numpy==1.23.5 protobuf==3.19.6 h5py"),
     Recipe("tf2.11", PY310, "tensorflow-cpu==2.11.0 numpy==1.23.5 h5py"),
     Recipe("tf2.12", PY311, "tensorflow-cpu==2.12.1 h5py"),
