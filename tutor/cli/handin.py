@@ -23,6 +23,7 @@ def handin(
     from tutor.cli.output import err, out, print_json
     from tutor.context import load_context
     from tutor.errors import UserError
+    from tutor.handin.attempt import stand_ins
     from tutor.handin.deadlines import show_time, verdict
     from tutor.handin.student import hand_in
     from tutor.state.workspace import submission_dir
@@ -49,6 +50,10 @@ def handin(
     out.print(f"  {len(written.manifest.files)} files, {size / 1e6:.1f} MB -> {written.path}")
     out.print(f"  at {show_time(written.handed_in_at, result.deadline)} (filesystem time): "
               f"{verdict(written.handed_in_at, result.deadline)}")
+    handed = {c.rel for c in result.selection.files}
+    for artifact in task.spec.artifacts:
+        for stand_in in set(stand_ins(task.spec, artifact)) & handed:
+            out.print(f"  {stand_in} in place of {artifact} (Keras 2's format; the grader grades it the same way)")
     if result.selection.missing:
         out.print(f"  without: {', '.join(result.selection.missing)} (--anyway)")
     if check.failed_required or not check.ran or check.status == "error":
