@@ -48,6 +48,8 @@ def test_a_notebook_and_a_keras2_model_are_handed_in_and_collected(isolated_home
     second = run_tutor("handin", "task8.1", cwd=work)
     assert second.returncode == 0, second.stderr
     assert "without:" not in second.stdout
+    assert "model.h5 in place of model.keras (Keras 2's format; the grader grades it the same way)" in second.stdout
+    assert "in place of" not in first.stdout
     assert handed_in(area, 2) == ["NOTES.md", "lab.ipynb", "model.h5", "train.json"]
 
     out = tmp_path / "collected"
