@@ -1,8 +1,8 @@
 """What to tell a student who saved a model in a shape the grader cannot open (one phrase).
 
 Which call writes one whole-model file depends on the Keras that runs it: `model.save("x.keras")`
-writes a .keras archive from TensorFlow 2.12 on (and an HDF5 file on 2.11), but a SavedModel
-folder on TensorFlow 2.10 and older, where only a `.h5` name gives one file. Standard library only:
+writes a .keras archive from TensorFlow 2.13 on (an HDF5 file under that name on 2.11 and 2.12,
+which the grader reads too), but a SavedModel folder on TensorFlow 2.10 and older, where only a `.h5` name gives one file. Standard library only:
 both the trusted intake and the evaluator sandbox use it.
 """
 

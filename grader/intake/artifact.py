@@ -2,8 +2,8 @@
 
 Formats the supported frameworks write:
 
-- Keras v3 zip (`.keras` from Keras >= 2.12 and every Keras 3): `config.json` + weights;
-- legacy HDF5 (`model.keras` from tf.keras <= 2.11, `model.h5` from any Keras 2): the model
+- Keras v3 zip (`.keras` from Keras >= 2.13 and every Keras 3): `config.json` + weights;
+- legacy HDF5 (`model.keras` from tf.keras <= 2.12, `model.h5` from any Keras 2): the model
   config is the `model_config` attribute, read only in the evaluator sandbox;
 - a TensorFlow SavedModel folder (Keras 2's `model.save('dir')`): not graded, the student is
   told how to re-save it.
