@@ -166,3 +166,19 @@ def test_no_submission_line_for_model_py(isolated_home):
         assert app.screen.query_one("#submission", Static).display is False
 
     run_app(scenario)
+
+
+def test_a_reason_quoting_student_text_is_shown_as_typed(isolated_home):
+    """A failure reason quotes what the student wrote (a file name, an exception message): the
+    status line shows it literally, never as Textual markup (which would hide text, or crash
+    the app on a stray closing tag)."""
+    reason = "tutor check failed: model.py line 3: [/b][bold red]no[/] [link=http://x]click[/link]"
+
+    async def scenario(pilot, app):
+        open_task(app, "task8.1")
+        await pilot.pause()
+        app.screen.set_busy(reason, error=True)
+        await pilot.pause(0.3)
+        assert "[/b][bold red]no[/] [link=http://x]click[/link]" in screen_text(app)
+
+    run_app(scenario, size=(120, 30))

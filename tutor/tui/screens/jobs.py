@@ -69,7 +69,7 @@ class JobsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")
-        yield Static(id="jobs-status", classes="status-line")
+        yield Static(id="jobs-status", classes="status-line", markup=False)
         yield DataTable(id="jobs", cursor_type="row")
         with TabbedContent(initial="log", id="job-tabs"):
             with TabPane("Log", id="log"):
@@ -78,7 +78,7 @@ class JobsScreen(Screen):
                 yield TrainingPlot(id="job-plot")
             with TabPane("Matrix", id="matrix"):
                 yield Static("Grade a finished job (g) to see its confusion matrix.",
-                             id="job-matrix")
+                             id="job-matrix", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

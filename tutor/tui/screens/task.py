@@ -77,7 +77,7 @@ class TaskScreen(Screen):
                     yield Static(id="hints-text")
             with TabPane("Results", id="results"):
                 yield ResultsView(id="results-view")
-        yield Static(id="busy", classes="status-line")
+        yield Static(id="busy", classes="status-line", markup=False)  # reasons quote student text
         yield Footer()
 
     def on_mount(self) -> None:
