@@ -183,3 +183,29 @@ def test_tutor_check_never_trains_a_notebook_even_where_the_syntax_tree_sees_no_
         report = json.loads(check.stdout)
         builds = next(c for c in report["checks"] if c["id"] == "model-builds")
         assert builds["status"] == "passed", (name, builds)
+
+
+PTRACE_THE_RELAY = '''import ctypes, os
+
+
+def build_model():
+    libc = ctypes.CDLL(None, use_errno=True)
+    relay = os.getppid()  # J: our code, which holds the result pipe
+    attached = libc.ptrace(16, relay, 0, 0)  # PTRACE_ATTACH
+    if attached == 0:
+        os.waitpid(relay, 0x40000000)
+        libc.ptrace(17, relay, 0, 0)  # PTRACE_DETACH: J could have been made to say anything
+    raise RuntimeError("PTRACE-ATTACH=%d" % attached)
+'''
+
+
+def test_the_student_process_cannot_ptrace_the_relay_that_holds_the_result_pipe(tmp_path):
+    """#13 put a relay J (our code) between the student's process S and the result pipe. S has
+    J's uid (and, at level namespaces, capabilities in the job's user namespace) and there is
+    no Yama here, so S could PTRACE_ATTACH to J (it did: attach=0, J stopped) and then rewrite
+    what J relays. J is now non-dumpable from before the fork, so the attach is refused."""
+    (tmp_path / "model.py").write_text(PTRACE_THE_RELAY)
+    check = run_tutor("check", "task8.1", "--path", str(tmp_path), "--json", timeout=600)
+    report = json.loads(check.stdout)
+    builds = next(c for c in report["checks"] if c["id"] == "model-builds")
+    assert "PTRACE-ATTACH=-1" in builds["message"], builds["message"]

@@ -69,6 +69,13 @@ def _close_other_fds(keep: set[int]) -> None:
                 pass
 
 
+def _set_dumpable(on: bool) -> None:
+    """prctl(PR_SET_DUMPABLE): off, same-uid processes without CAP_SYS_PTRACE cannot ptrace us."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(4, 1 if on else 0, 0, 0, 0)
+
+
 def run_job(job: Job, workdir: Path, job_w: int, level: str) -> None:
     """J: limits, environment, the job itself; its message to C on `job_w`. Never returns."""
     code = 0
@@ -201,8 +208,14 @@ def main(job: Job, capture_fd: int, result_fd: int, level: str) -> None:
         if job.kind not in STUDENT_JOBS:  # our code only: no process between it and the pipe
             run_job(job, workdir, result_fd, level)
         job_r, job_w = os.pipe()
+        # This process relays the job's message onto the result pipe: the job (student code, same
+        # uid, capabilities in the job's user namespace) must not ptrace it. Non-dumpable, it
+        # needs CAP_SYS_PTRACE where its memory was made, outside the job. Set before the fork
+        # so there is no window; the job takes the usual flag back.
+        _set_dumpable(False)
         pid = os.fork()
         if pid == 0:
+            _set_dumpable(True)
             os.close(result_fd)
             os.close(job_r)
             run_job(job, workdir, job_w, level)
