@@ -145,6 +145,16 @@ def table_rows(text: str) -> list[list[str]]:
     return rows
 
 
+def test_long_titles_and_values_take_two_lines_at_most_at_80_columns():
+    text = report_text(backbone_report(), spec("task8.1"), width=80)
+    rows = table_rows(text)
+    assert len(rows) == len(backbone_report().checks)
+    assert all(len(row) <= 2 for row in rows) and any(len(row) == 2 for row in rows), text
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    # Cut text ends in "…", and the titles start as written.
+    assert any(row[0].startswith("differs from the") for row in rows)
+
+
 def test_a_corrupt_model_keras_at_80_columns_in_tutor_grade_and_the_tui(isolated_home):
     folder = isolated_home / "work" / "task8.1"
     folder.mkdir(parents=True)
