@@ -26,6 +26,8 @@ try:  # absent on Keras 3's torch backend
 except ImportError:
     tf = None
 
+if tf is not None and keras.__version__.startswith("2."):
+    keras = tf.keras  # Keras 2's own package hides parts of its API (optimizers.Adam on 2.8): what students use
 KERAS_MAJOR = int(keras.__version__.split(".")[0])
 BACKEND = keras.backend.backend() if hasattr(keras.backend, "backend") else "tensorflow"
 IMAGES = 300  # a few hundred real images, one epoch: accuracy is not the point
