@@ -79,5 +79,8 @@ def test_help_imports_no_command_module_and_a_command_only_its_own():
     assert _cli_modules_after("--help") == shell
     loaded = _cli_modules_after("check", "--help")
     assert "tutor.cli.grading" in loaded
-    assert not loaded & {"tutor.cli.jobs", "tutor.cli.handin", "tutor.cli.batch", "tutor.cli.author",
-                         "tutor.cli.course", "tutor.cli.data"}, loaded
+    assert not loaded & {"tutor.cli.jobs", "tutor.cli.submit", "tutor.cli.handin", "tutor.cli.batch",
+                         "tutor.cli.author", "tutor.cli.course", "tutor.cli.data"}, loaded
+    # `tutor jobs` (which the TUI's jobs screen runs) does not pay for what only submit needs
+    loaded = _cli_modules_after("jobs", "--help")
+    assert "tutor.cli.jobs" in loaded and not loaded & {"tutor.cli.submit", "tutor.cli.grading"}, loaded

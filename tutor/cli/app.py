@@ -13,6 +13,7 @@ import warnings
 import typer
 
 from tutor.cli.lazy_group import LazyCommand, LazyGroup
+from tutor.cli.output import fail, warn
 
 # Every command of `tutor`, in the order `tutor --help` lists them: where it lives ("module:attr",
 # a command function or a typer.Typer of sub-commands) and its one-line help. The module is
@@ -37,7 +38,7 @@ COMMANDS: dict[str, LazyCommand] = {
                          "writes model.keras and train.json."),
     "watch": LazyCommand("tutor.cli.grading:watch", "Re-run `check` whenever you save (model.py or your notebook); "
                          "press r to re-run, q to quit."),
-    "submit": LazyCommand("tutor.cli.jobs:submit_cmd",
+    "submit": LazyCommand("tutor.cli.submit:submit_cmd",
                           "Write the task's SLURM job script into its workspace and submit it with sbatch."),
     "jobs": LazyCommand("tutor.cli.jobs:jobs_cmd",
                         "Your jobs: id, task, state, elapsed time, node, exit code, pending reason."),
@@ -91,6 +92,8 @@ def _root(ctx: typer.Context) -> None:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    """The errors a user can cause. Imported only once one is raised: every command, and
+    `tutor --help`, shares this module, and these pull in the catalog and the config."""
     from exercises import CatalogError, UnknownTask
     from grader.data import DataError
     from tutor.config import ConfigError
@@ -108,7 +111,6 @@ def _interrupted(exc: SystemExit) -> bool:
 
 def main() -> None:
     """Entry point: every error a user can cause ends in one line on stderr, exit 2."""
-    from tutor.cli.output import fail, warn
 
     def _show_warning(message, category, filename, lineno, file=None, line=None):
         warn(str(message))

@@ -5,14 +5,26 @@ passes it (like rustlings' `dev check`), so a broken exercise never reaches stud
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
+from rich.table import Table
+from rich.text import Text
 
-if TYPE_CHECKING:
-    from exercises import Task
+import exercises
+from exercises import Task
+from exercises.catalog import CatalogError, load_task
+from grader.api import Grader
+from tutor.authoring.proof import prove
+from tutor.authoring.reference import render
+from tutor.authoring.reference import write as write_doc
+from tutor.authoring.skeleton import SkeletonError, new_task
+from tutor.cli.output import escape, fail, out, plain, print_json
+from tutor.config import load_config
+from tutor.context import load_context
 
 author_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True,
                         add_completion=False, rich_markup_mode=None)
@@ -20,8 +32,6 @@ author_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True,
 
 def default_solutions() -> Optional[Path]:
     """The repository's solutions/ folder (not shipped in the student wheel)."""
-    import exercises
-
     folder = Path(exercises.__file__).resolve().parent.parent / "solutions"
     return folder if folder.is_dir() else None
 
@@ -49,7 +59,7 @@ def _first_reason(report) -> str:
     return f"{failing[0].id}: {failing[0].message}" if failing else report.status
 
 
-def judge(task: "Task", solutions: Path, grader, train: bool = False) -> Verdict:
+def judge(task: Task, solutions: Path, grader, train: bool = False) -> Verdict:
     """Check the task's starter (must not pass) and its solution (must pass); with `train`, the
     solution of a model task is also trained with the recipe and graded (must pass)."""
     problems: list[str] = []
@@ -73,10 +83,6 @@ def judge(task: "Task", solutions: Path, grader, train: bool = False) -> Verdict
         if report.status != "passed":
             problems.append(f"the reference solution does not pass: {_first_reason(report)}")
         elif train and task.spec.kind.value == "model":
-            from dataclasses import asdict
-
-            from tutor.authoring.proof import prove
-
             proof = prove(task, solution, grader)
             if proof.problem:
                 if proof.status == "error" and proof.problem.startswith("could not"):
@@ -100,11 +106,6 @@ def new(
                                              "(default: solutions_dir of tutor.toml, else ./solutions)."),
 ) -> None:
     """Write a task skeleton: exercise.toml with commented keys, README, starter, solution."""
-    from exercises.catalog import CatalogError, load_task
-    from tutor.authoring.skeleton import SkeletonError, new_task
-    from tutor.cli.output import escape, fail, out, plain
-    from tutor.config import load_config
-
     config = load_config()
     packs_dir = folder or _packs_dir(config.exercise_dirs)
     solutions_dir = solutions or config.solutions_dir or Path("solutions")
@@ -140,12 +141,6 @@ def docs(
     write: bool = typer.Option(False, "--write", help="Rewrite docs/authoring.md in the source tree."),
 ) -> None:
     """Print the authoring reference: every file, field and check kind (docs/authoring.md)."""
-    import sys
-
-    from tutor.authoring.reference import render
-    from tutor.authoring.reference import write as write_doc
-    from tutor.cli.output import out
-
     if write:
         out.print(f"wrote {write_doc()}", markup=False)
         return
@@ -164,13 +159,6 @@ def check(
 ) -> None:
     """Confirm every starter fails `tutor check` and every reference solution passes it
     (with --train: also reaches every bar once trained)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from grader.api import Grader
-    from tutor.cli.output import fail, out, plain, print_json
-    from tutor.context import load_context
-
     ctx = load_context()
     solutions = solutions or ctx.config.solutions_dir or default_solutions()
     if solutions is None or not solutions.is_dir():

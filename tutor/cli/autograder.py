@@ -7,6 +7,11 @@ from typing import Optional
 
 import typer
 
+from tutor.autograder import gradescope as gs
+from tutor.autograder import prairielearn as pl
+from tutor.cli.output import err, out
+from tutor.context import load_context
+
 autograder_app = typer.Typer(
     name="autograder", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Run tutor as the grader inside Gradescope or PrairieLearn.")
@@ -15,15 +20,11 @@ ROOT_HELP = "The harness' root folder (change it to try the grader in a simulate
 
 
 def _task(task_id: str):
-    from tutor.context import load_context
-
     ctx = load_context()
     return ctx, ctx.task(task_id)
 
 
 def _report_bundle(what: str, where: Path, built) -> None:
-    from tutor.cli.output import err, out
-
     data = [n for n in built.files if n.startswith("data/")]
     out.print(f"wrote {what} {where} (tutor source, {len(data)} data file(s): "
               f"{', '.join(n.split('/')[-1] for n in data) or 'none'})", markup=False)
@@ -43,11 +44,8 @@ def gradescope(
 ) -> None:
     """Build an autograder zip for Gradescope (setup.sh, run_autograder, tutor, the data)."""
     if grade:
-        from tutor.autograder import gradescope as gs
-
         gs.grade(task_id, root)
         return
-    from tutor.autograder import gradescope as gs
 
     ctx, task = _task(task_id)
     built = gs.build(task, output.expanduser(), ctx.data_dir, with_data=not no_data)
@@ -65,8 +63,6 @@ def prairielearn(
 ) -> None:
     """PrairieLearn's external-grader entrypoint: grade ROOT/student (with ROOT/data/data.json)
     into ROOT/results/results.json. With --image, write the grader image to build instead."""
-    from tutor.autograder import prairielearn as pl
-
     if image is None:
         pl.grade(task_id, root)
         return

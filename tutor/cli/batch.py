@@ -8,10 +8,12 @@ from typing import Optional
 
 import typer
 
+from grader.limits import available_cpus
+from tutor.batch import exports, plan, run
+from tutor.errors import UserError
+
 
 def _default_workers() -> int:
-    from grader.limits import available_cpus
-
     return max(1, min(4, available_cpus()))
 
 
@@ -60,9 +62,6 @@ def batch(
     Examples: tutor batch submissions.zip --task task8.1 --canvas-gradebook Grades.csv;
     tutor batch submissions/ --task task8.1 --slurm
     """
-    from tutor.batch import exports, plan, run
-    from tutor.errors import UserError
-
     if shard:
         try:
             index, total = (int(x) for x in shard.split("/"))

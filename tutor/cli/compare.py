@@ -11,14 +11,19 @@ from its model.py, built in the sandbox like `tutor check` does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 
-if TYPE_CHECKING:
-    from exercises import Task
-    from grader.checks.runs import Run
-    from tutor.context import Context
+from exercises import Task, UnknownTask
+from grader.api import Grader
+from grader.checks.documents import DocumentError
+from grader.checks.runs import Run, find_runs, load_record, render_table
+from tutor.cli.output import out, warn
+from tutor.context import Context, load_context
+from tutor.errors import UserError
+from tutor.state.atomic import write_atomic
+from tutor.state.workspace import workspace_path
 
 
 def compare(
@@ -26,12 +31,6 @@ def compare(
     write: Optional[Path] = typer.Option(None, "--write", help="Also write the table to this file."),
 ) -> None:
     """Compare recorded training runs: parameters, training time, accuracy, device."""
-    from grader.checks.runs import render_table
-    from tutor.cli.output import out
-    from tutor.context import load_context
-    from tutor.errors import UserError
-    from tutor.state.atomic import write_atomic
-
     ctx = load_context()
     destination = write
     tasks = targets
@@ -55,11 +54,11 @@ def compare(
         out.print(f"wrote {destination}", markup=False, highlight=False)
 
 
-def _table_check(task: "Task"):
+def _table_check(task: Task):
     return next(c for c in task.spec.checks if c.kind == "comparison_table")
 
 
-def _comparison_task(ctx: "Context", targets: list[str]) -> Optional["Task"]:
+def _comparison_task(ctx: Context, targets: list[str]) -> Optional[Task]:
     """The task itself when the one target is a task with a comparison_table check."""
     if len(targets) != 1:
         return None
@@ -69,9 +68,7 @@ def _comparison_task(ctx: "Context", targets: list[str]) -> Optional["Task"]:
     return task
 
 
-def _task_or_none(ctx: "Context", target: str) -> Optional["Task"]:
-    from exercises import UnknownTask
-
+def _task_or_none(ctx: Context, target: str) -> Optional[Task]:
     if "/" in target or target.endswith(".json"):
         return None
     try:
@@ -80,18 +77,12 @@ def _task_or_none(ctx: "Context", target: str) -> Optional["Task"]:
         return None
 
 
-def _workspace(ctx: "Context", task: "Task") -> Path:
-    from tutor.state.workspace import workspace_path
-
+def _workspace(ctx: Context, task: Task) -> Path:
     return workspace_path(task, ctx.workspace_root)
 
 
-def _runs(ctx: "Context", target: str) -> list["Run"]:
+def _runs(ctx: Context, target: str) -> list[Run]:
     """The recorded runs of a task's workspace, a folder, or one record file."""
-    from grader.checks.documents import DocumentError
-    from grader.checks.runs import Run, find_runs, load_record
-    from tutor.errors import UserError
-
     task = _task_or_none(ctx, target)
     try:
         if task is not None:
@@ -114,13 +105,11 @@ def _runs(ctx: "Context", target: str) -> list["Run"]:
     raise UserError(f"{target}: neither a task nor a run record (try: tutor list)")
 
 
-def _fill_params(ctx: "Context", runs: list["Run"]) -> None:
+def _fill_params(ctx: Context, runs: list[Run]) -> None:
     """Parameter counts for `tutor train` records that lack them: build model.py in the sandbox."""
     missing = [r for r in runs if r.record.trainable_params is None and r.path.name == "train.json"]
     if not missing:
         return
-    from grader.api import Grader
-    from tutor.cli.output import warn
 
     with Grader(ctx.data_dir) as grader:
         for run in missing:

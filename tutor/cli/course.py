@@ -1,14 +1,22 @@
-"""Browsing the course: list, show, hint, start, done."""
+"""Browsing the course: list, show, hint, start, done.
+
+`tutor list` must stay fast (bench/bench_cli.py) and shares this module: what only show, hint,
+start and done need (the catalog through tutor.context, progress, Markdown) is imported inside
+those commands, and list's own table only when it prints one (--json needs none)."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Optional
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 import typer
+from rich.text import Text
 
-if TYPE_CHECKING:
-    from tutor.services.listing import Listing
+from tutor.cli.output import escape, fail, out, visible
+from tutor.console import warn
+from tutor.services.listing import Listing, load_listing
 
 TASK_HELP = "e.g. task8.1 (default: the task whose workspace folder you are in)"
 
@@ -25,9 +33,6 @@ def list_tasks(
     as_json: bool = typer.Option(False, "--json", help="Print the task list as JSON."),
 ) -> None:
     """List the course's tasks by pack and chapter, with your status for each."""
-    from tutor.cli.output import out
-    from tutor.services.listing import load_listing
-
     listing = load_listing()  # cached while no spec, config or progress changed
     warn_problems(listing)
     deadlines = listing.deadlines
@@ -48,7 +53,6 @@ def list_tasks(
         print(json.dumps(rows, indent=2))
         return
     from rich.table import Table
-    from rich.text import Text
 
     rows = {r.task: r for r in listing.rows}
     # Titles keep the room: on a narrow terminal a deadline goes under its title, not in a column.
@@ -79,10 +83,8 @@ def list_tasks(
     out.print(f"{done}/{len(listing.rows)} tasks complete. Next: tutor show TASK")
 
 
-def warn_problems(listing: "Listing") -> None:
+def warn_problems(listing: Listing) -> None:
     """One warning line per pack or task left out of the course (stderr), and why."""
-    from tutor.console import warn
-
     for headline in listing.problems:
         warn(headline)
     if listing.problems:
@@ -98,8 +100,6 @@ WIDE_LIST = 100  # columns from which `tutor list` gives deadlines their own col
 def due_text(when, compact: bool = False) -> str:
     """'01 Dec 23:59 +0100 (in 3 d 4 h)' or '... (closed)'; `compact` (tutor list): '01 Dec 22:59,
     in 3 d' in this machine's time; '' without a deadline."""
-    from datetime import datetime, timezone
-
     from tutor.handin.deadlines import human_delta, is_aware
 
     if when is None:
@@ -121,7 +121,6 @@ def instructions_view(task, deadlines: Optional[dict] = None) -> list:
     from rich.panel import Panel
 
     spec = task.spec
-    from rich.text import Text
 
     facts = [f"{spec.id} · {spec.kind.value}", f"chapter {spec.chapter}"]
     if spec.needs_gpu:
@@ -136,7 +135,6 @@ def instructions_view(task, deadlines: Optional[dict] = None) -> list:
 
 def show(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP)) -> None:
     """Show a task's instructions."""
-    from tutor.cli.output import out
     from tutor.context import load_context
     from tutor.next_step import first_step
     from tutor.state.student_progress import load_progress
@@ -159,7 +157,6 @@ def hint(
     show_all: bool = typer.Option(False, "--all", help="Show every hint revealed so far."),
 ) -> None:
     """Reveal the task's next hint (tutor remembers which you have seen)."""
-    from tutor.cli.output import escape, out
     from tutor.context import load_context
     from tutor.state.student_progress import load_progress, record_hint
 
@@ -190,9 +187,6 @@ def start(
     root: Optional[str] = typer.Option(None, "--root", help="Workspace root (default: config)."),
 ) -> None:
     """Create the task's workspace with its starter files (never overwrites your edits)."""
-    from pathlib import Path
-
-    from tutor.cli.output import escape, out, visible
     from tutor.context import load_context
     from tutor.state.student_progress import record_start
     from tutor.state.workspace import start_workspace
@@ -221,7 +215,6 @@ def start(
 
 def done(task_id: Optional[str] = typer.Argument(None, metavar="[TASK]", help=TASK_HELP)) -> None:
     """Mark a guide task (such as task7.1) as done."""
-    from tutor.cli.output import fail, out
     from tutor.context import load_context
     from tutor.next_step import after_done
     from tutor.state.student_progress import record_done

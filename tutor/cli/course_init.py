@@ -7,6 +7,12 @@ from typing import Optional
 
 import typer
 
+from tutor.cli.output import err, out
+from tutor.context import load_context
+from tutor.errors import UserError
+from tutor.handin.course import init_course
+from tutor.handin.deadlines import DeadlineError, parse_deadline, show_time
+
 course_app = typer.Typer(help="Instructor set-up of the course (hand-in area, deadlines).",
                          no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
@@ -27,10 +33,6 @@ def course_init(
                                "else DIR/tutor.toml)."),
 ) -> None:
     """Create (or repair) the course's hand-in area and record it, with deadlines, in tutor.toml."""
-    from tutor.cli.output import err, out
-    from tutor.handin.course import init_course
-    from tutor.handin.deadlines import show_time
-
     setup = init_course(folder, group, students, _deadlines(deadline), max_mb, config)
     area = setup.area
     verb = "Created" if area.created else "Checked and repaired"
@@ -47,10 +49,6 @@ def course_init(
 
 def _deadlines(items: list[str]) -> dict:
     """`--deadline TASK=WHEN` options as {task id: when, or None to remove it}."""
-    from tutor.context import load_context
-    from tutor.errors import UserError
-    from tutor.handin.deadlines import DeadlineError, parse_deadline
-
     parsed: dict = {}
     if not items:
         return parsed

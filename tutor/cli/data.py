@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from grader.data import search_places
+from grader.data.stage import stage as stage_file
+from tutor.cli.doctor import MARK
+from tutor.cli.output import escape, fail, out
+from tutor.context import load_context
+from tutor.doctor import check_data
 
 data_app = typer.Typer(help="Staged datasets and pretrained weights (offline first).", no_args_is_help=True,
                         add_completion=False, rich_markup_mode=None)
@@ -15,12 +23,6 @@ data_app = typer.Typer(help="Staged datasets and pretrained weights (offline fir
 @data_app.command("status")
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Where each dataset and weights file is found, and whether it verifies."""
-    from grader.data import search_places
-    from tutor.cli.doctor import MARK
-    from tutor.cli.output import escape, out
-    from tutor.context import load_context
-    from tutor.doctor import check_data
-
     ctx = load_context()
     findings = check_data(ctx.data_dir)
     if as_json:
@@ -38,12 +40,6 @@ def stage(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where to stage (default: config data_dir, else $TUTOR_DATA_DIR)."),
 ) -> None:
     """Verify a dataset or weights file and copy it into the course's data dir, atomically."""
-    import os
-
-    from grader.data.stage import stage as stage_file
-    from tutor.cli.output import escape, fail, out
-    from tutor.context import load_context
-
     ctx = load_context()
     target_dir = data_dir or ctx.data_dir or (Path(os.environ["TUTOR_DATA_DIR"]) if os.environ.get("TUTOR_DATA_DIR") else None)
     if target_dir is None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import typer
+
+from tutor.cli.output import escape, out
+from tutor.doctor import run_doctor
 
 MARK = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "missing": "[red]✗[/]", "error": "[bold red]✗[/]"}
 
@@ -14,11 +18,6 @@ def doctor(
     no_tf: bool = typer.Option(False, "--no-tf", help="Skip the (slow) TensorFlow probe."),
 ) -> None:
     """Say what is ready and what is missing: TensorFlow, GPU, SLURM, containers, data, config."""
-    from dataclasses import asdict
-
-    from tutor.cli.output import escape, out
-    from tutor.doctor import run_doctor
-
     findings = run_doctor(with_tensorflow=not no_tf)
     if as_json:
         print(json.dumps([asdict(f) for f in findings], indent=2))

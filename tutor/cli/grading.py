@@ -8,14 +8,21 @@ imported here: the sandbox's fork server pays for it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 
-if TYPE_CHECKING:
-    from exercises import Task
-    from grader.checks import FrontEndFacts
-    from grader.report import Report
+from exercises import Task
+from grader.api import Grader
+from grader.checks import FrontEndFacts
+from grader.report import Report
+from grader.sandbox.policy import gpu_visible
+from tutor.cli.output import err, out, print_json, waiting
+from tutor.cli.report_output import reason_line, show_report
+from tutor.cli.submission_target import submission_target
+from tutor.cli.watching import watch_loop
+from tutor.errors import UserError
+from tutor.state.student_progress import TaskStatus, load_progress, record_result
 
 PATH_HELP = ("The submission folder, or a notebook (.ipynb) to grade in place of model.py "
              "(default: the task's workspace, else the current folder).")
@@ -26,27 +33,8 @@ JSON_HELP = "Print the report as JSON on stdout."
 # ------------------------------------------------------------------------------ helpers
 
 
-def _target(task_id: Optional[str], path: Optional[Path], command: str = "check"):
-    """The context, the task (TASK, else the one whose workspace folder we are in) and the
-    submission folder (--path, else that workspace)."""
-    from tutor.context import load_context
-    from tutor.state.workspace import submission_dir
-
-    ctx = load_context()
-    if task_id is None:
-        task = ctx.resolve_task(None, command)
-        here = ctx.task_here()
-        return ctx, task, (submission_dir(task, ctx.workspace_root, path) if path or here is None else here[1])
-    task = ctx.task(task_id)
-    return ctx, task, submission_dir(task, ctx.workspace_root, path)
-
-
-def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
+def finish(report: Report, task: Task, mode: str, as_json: bool) -> None:
     """Record the result, show it, and exit with the report's code."""
-    from tutor.cli.output import err, print_json
-    from tutor.cli.report_output import reason_line, show_report
-    from tutor.state.student_progress import record_result
-
     try:
         record_result(task.id, mode, report.status, report.score)
     except Exception as exc:  # progress is a convenience; never lose the grade over it
@@ -63,10 +51,8 @@ def finish(report: "Report", task: "Task", mode: str, as_json: bool) -> None:
     raise typer.Exit(report.exit_code)
 
 
-def _grader(ctx, task: "Task"):
+def _grader(ctx, task: Task):
     """A Grader whose fork server already imports TensorFlow while we stage the submission."""
-    from grader.api import Grader
-
     grader = Grader(ctx.data_dir, allow_downloads=ctx.config.allow_downloads, target=ctx.target,
                     verify_source=True)
     if task.spec.kind.value == "model":
@@ -77,20 +63,15 @@ def _grader(ctx, task: "Task"):
 # ------------------------------------------------------------------------------ commands
 
 
-def front_end_facts(task: "Task") -> "FrontEndFacts":
+def front_end_facts(task: Task) -> FrontEndFacts:
     """What only tutor knows and the checks need: a guide step the student confirmed."""
-    from grader.checks import FrontEndFacts
-    from tutor.state.student_progress import TaskStatus, load_progress
-
     if not task.spec.reads("confirmation"):
         return FrontEndFacts()
     return FrontEndFacts(confirmed=load_progress().task(task.id).status is TaskStatus.done)
 
 
 def _once(mode: str, task_id: Optional[str], path: Optional[Path], as_json: bool) -> None:
-    from tutor.cli.output import err, waiting
-
-    ctx, task, submission = _target(task_id, path, mode)
+    ctx, task, submission = submission_target(task_id, path, mode)
     with _grader(ctx, task) as grader, waiting(err, f"tutor {mode} {task.id}: {_doing(task, mode)}", as_json):
         facts = front_end_facts(task)
         run = grader.check if mode == "check" else grader.grade
@@ -98,7 +79,7 @@ def _once(mode: str, task_id: Optional[str], path: Optional[Path], as_json: bool
     finish(report, task, mode, as_json)
 
 
-def _doing(task: "Task", mode: str) -> str:
+def _doing(task: Task, mode: str) -> str:
     if task.spec.kind.value != "model":
         return "reading your files…"
     if mode == "check":
@@ -167,11 +148,7 @@ def train(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Train your compiled model with the task's recipe in the sandbox; writes model.keras and train.json."""
-    from grader.sandbox.policy import gpu_visible
-    from tutor.cli.output import err, out
-    from tutor.errors import UserError
-
-    ctx, task, submission = _target(task_id, path, "train")
+    ctx, task, submission = submission_target(task_id, path, "train")
     if task.spec.needs_gpu and not local and not gpu_visible():
         raise UserError(
             f"{task.id} trains on a GPU and this machine has none (login nodes are not for training): "
@@ -201,13 +178,9 @@ def watch(
     interval: float = typer.Option(1.0, "--interval", min=0.1, help="Seconds between polls."),
 ) -> None:
     """Re-run `check` whenever you save (model.py or your notebook); press r to re-run, q to quit."""
-    from tutor.cli.watching import watch_loop
-
-    ctx, task, submission = _target(task_id, path, "watch")
+    ctx, task, submission = submission_target(task_id, path, "watch")
     notebook = submission if submission.suffix == ".ipynb" and submission.is_file() else None
     if notebook is None and not submission.is_dir():
-        from tutor.errors import UserError
-
         raise UserError(f"{submission}: no such folder or notebook (pass --path DIR or NOTEBOOK.ipynb, "
                         f"or run `tutor start {task.id}`)")
     with _grader(ctx, task) as grader:

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from tutor.cli.output import err, out, print_json
+from tutor.context import load_context
+from tutor.errors import UserError
+from tutor.handin.attempt import declared, stand_ins
+from tutor.handin.collect import Limits, TaskFiles
+from tutor.handin.collect import collect as run_collect
+from tutor.handin.deadlines import human_delta, is_aware, lateness, show_time, verdict
+from tutor.handin.layout import course_umask, group_members
+from tutor.handin.manifest import receipt
+from tutor.handin.mine import my_folders
+from tutor.handin.reader import read_attempts
+from tutor.handin.shown import shown
+from tutor.handin.student import area_of, hand_in
+from tutor.state.workspace import submission_dir
 
 
 def handin(
@@ -20,14 +37,6 @@ def handin(
 
     The hand-in time is the one the filesystem records when the attempt is sealed, not your
     clock; a late hand-in is accepted and marked late."""
-    from tutor.cli.output import err, out, print_json
-    from tutor.context import load_context
-    from tutor.errors import UserError
-    from tutor.handin.attempt import stand_ins
-    from tutor.handin.deadlines import show_time, verdict
-    from tutor.handin.student import hand_in
-    from tutor.state.workspace import submission_dir
-
     ctx = load_context()
     if list_:
         _list_attempts(ctx, ctx.task(task_id).id if task_id else None, as_json)
@@ -62,15 +71,11 @@ def handin(
 
 
 def _receipt(data: bytes) -> str:
-    from tutor.handin.manifest import receipt
-
     return receipt(data)
 
 
 def _attempt_json(task_id, number, receipt, handed_in_at, changed_at, deadline, manifest, problems,
                   path) -> dict:
-    from tutor.handin.deadlines import lateness
-
     late = lateness(changed_at or handed_in_at, deadline) if handed_in_at else None
     return {
         "task": task_id,
@@ -90,15 +95,6 @@ def _attempt_json(task_id, number, receipt, handed_in_at, changed_at, deadline, 
 
 
 def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
-    import os
-
-    from tutor.cli.output import out, print_json
-    from tutor.handin.deadlines import show_time, verdict
-    from tutor.handin.mine import my_folders
-    from tutor.handin.reader import read_attempts
-    from tutor.handin.shown import shown as safe
-    from tutor.handin.student import area_of
-
     folders = my_folders(area_of(ctx.config))
     pairs = [(mine, tid) for mine in folders
              for tid in ([task_id] if task_id else sorted(n for n in os.listdir(mine) if not n.startswith(".")))]
@@ -113,16 +109,16 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
             if as_json:
                 continue
             if view.handed_in_at is None or view.manifest is None:
-                out.print(safe(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}", 4000),
+                out.print(shown(f"{tid}  attempt {view.number}  unreadable: {'; '.join(view.problems)}", 4000),
                           markup=False)
                 continue
             state = "intact" if view.intact else "CHANGED: " + "; ".join(view.problems)
-            out.print(safe(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
+            out.print(shown(f"{tid}  attempt {view.number}  receipt {view.receipt}  "
                            f"{show_time(view.handed_in_at, deadline)}  {verdict(view.counted_at, deadline)}  "
                            f"{len(view.manifest.files)} files  {state}", 4000), markup=False)
         for line in odd:
             if not as_json:
-                out.print(safe(f"{tid}  {line}"), markup=False)
+                out.print(shown(f"{tid}  {line}"), markup=False)
     if as_json:
         print_json(json.dumps(rows))
         return
@@ -141,16 +137,6 @@ def collect(
                                            "in all (default: collect_max_gb in tutor.toml, 20)."),
 ) -> None:
     """Instructor: gather every student's latest attempt, verified, into the layout tutor batch reads."""
-    import os
-
-    from tutor.context import load_context
-    from tutor.errors import UserError
-    from tutor.handin.attempt import declared
-    from tutor.handin.collect import Limits, TaskFiles
-    from tutor.handin.collect import collect as run_collect
-    from tutor.handin.deadlines import is_aware
-    from tutor.handin.layout import course_umask, group_members
-
     ctx = load_context()
     task = ctx.task(task_id)
     config = ctx.config
@@ -189,12 +175,6 @@ def collect(
 def _show_collect(report) -> None:
     """The collect table. Every name and problem comes from students' folders: printed as
     data (markup off, control characters escaped), a bounded number of lines."""
-    from datetime import timedelta
-
-    from tutor.cli.output import err, out
-    from tutor.handin.deadlines import human_delta, show_time
-    from tutor.handin.shown import shown
-
     def say(text: str, limit: int = 2000) -> None:
         out.print(shown(text, limit), markup=False, highlight=False)
 

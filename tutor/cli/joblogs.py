@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from grader.logs import filter_noise, is_noise, parse_training_log
 from tutor.cli.output import err, out, warn
 from tutor.errors import UserError
 from tutor.services.joblogs import LogTail, read_text
+from tutor.services.jobs import find_job, refresh
 
 PARTNER = {".out": ".err", ".err": ".out", ".stdout": ".stderr", ".stderr": ".stdout"}
 
@@ -22,8 +24,6 @@ def _read(path: Optional[Path]) -> str:
 
 
 def summary_lines(stdout: str, stderr: str) -> list[str]:
-    from grader.logs import parse_training_log
-
     log = parse_training_log(stdout, stderr)
     lines = [f"TensorFlow {log.tf_version}" if log.tf_version else "TensorFlow version: not printed"]
     gpus = [d for d in log.devices if d.kind == "GPU"]
@@ -54,8 +54,6 @@ def summary_lines(stdout: str, stderr: str) -> list[str]:
 
 
 def _show(stdout_path: Optional[Path], stderr_path: Optional[Path], raw: bool) -> None:
-    from grader.logs import filter_noise
-
     stdout, stderr = _read(stdout_path), _read(stderr_path)
     for label, path, text in (("stdout", stdout_path, stdout), ("stderr", stderr_path, stderr)):
         if path is None:
@@ -89,8 +87,6 @@ def show_files(files: list[Path], raw: bool) -> None:
 
 
 def show_job(job_id: str, raw: bool, follow: bool) -> None:
-    from tutor.services.jobs import find_job
-
     store, record = find_job(job_id, warn)
     if follow and not record.final:
         record = _follow(store, record, raw)
@@ -104,9 +100,6 @@ def show_job(job_id: str, raw: bool, follow: bool) -> None:
 
 
 def _follow(store, record, raw: bool):
-    from grader.logs import is_noise
-    from tutor.services.jobs import refresh
-
     tails = {"": LogTail(record.stdout), "err: ": LogTail(record.stderr)}
     interval, next_poll, last_state = 2.0, time.monotonic() + 2.0, record.state
     out.print(f"following job {record.job_id} ({record.state}); Ctrl-C stops following, not the job",

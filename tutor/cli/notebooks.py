@@ -3,10 +3,21 @@ and the lines every report of a notebook submission adds (which cells ran, where
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import typer
+
+from grader.api import Grader
+from grader.data import DataError, resolve_dataset
+from grader.notebook import NotebookError
+from grader.notebook.export import export_script
+from tutor.cli.grading import finish
+from tutor.cli.output import err
+from tutor.context import load_context
+from tutor.errors import UserError
 
 if TYPE_CHECKING:
     pass
@@ -14,9 +25,6 @@ if TYPE_CHECKING:
 
 def _mnist_path() -> str:
     """The staged MNIST this course uses, as the exported script's default path."""
-    from grader.data import DataError, resolve_dataset
-    from tutor.context import load_context
-
     try:
         return str(resolve_dataset("mnist", load_context().data_dir, verify=False).path)
     except (DataError, Exception):  # no course config or nothing staged: the script says how to pass it
@@ -32,16 +40,6 @@ def export(
 ) -> None:
     """Write a notebook's code cells as one Python script (magics and display() made plain
     Python), then run the task's script checks on it."""
-    import shutil
-    import tempfile
-
-    from grader.notebook import NotebookError
-    from grader.notebook.export import export_script
-    from tutor.cli.grading import finish
-    from tutor.cli.output import err
-    from tutor.context import load_context
-    from tutor.errors import UserError
-
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise UserError(f"{notebook}: not a notebook file (give the .ipynb to export)")
     ctx = load_context()
@@ -65,7 +63,6 @@ def export(
     with tempfile.TemporaryDirectory(prefix="tutor-export-") as folder:
         for name in scripts or {target.name}:
             shutil.copyfile(target, Path(folder) / name)
-        from grader.api import Grader
 
         with Grader(ctx.data_dir) as grader:
             report = grader.check(task, Path(folder))

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
+from tutor.cli.output import fail
+from tutor.context import load_context
+from tutor.tui.app import TutorApp
+
 
 def ui() -> None:
     """Open the full-screen guide through the course (the same as `tutor` alone)."""
@@ -10,16 +16,8 @@ def ui() -> None:
 
 def open_app() -> None:
     """Open the full-screen guide (`tutor` with no arguments)."""
-    import sys
-
-    from tutor.cli.output import fail
-    from tutor.context import load_context
-
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("the full-screen guide needs a terminal; try: tutor list")
     context = load_context()
     _ = context.catalog  # a bad exercise spec fails here, as one line, not inside the app
-
-    from tutor.tui.app import TutorApp
-
     TutorApp(context).run()

@@ -11,10 +11,19 @@ import os
 import queue
 import select
 import sys
+import termios
 import threading
 import time
+import tty
 from pathlib import Path
 from typing import Iterator, Optional
+
+from rich.rule import Rule
+from watchfiles import watch as watch_files
+
+from tutor.cli.output import escape, out, plain
+from tutor.cli.report_output import reason_line, show_report
+from tutor.state.student_progress import record_result
 
 NETWORK_FS = {"nfs", "nfs4", "lustre", "gpfs", "cifs", "smb3", "smbfs", "beegfs", "fuse.sshfs", "ceph", "fuse.glusterfs", "panfs"}
 IGNORED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
@@ -81,8 +90,6 @@ def poll_changes(root: Path, interval: float, stop: threading.Event) -> Iterator
 
 
 def event_changes(root: Path, stop: threading.Event) -> Iterator[set[str]]:
-    from watchfiles import watch as watch_files
-
     for changes in watch_files(root, stop_event=stop, debounce=300, raise_interrupt=False,
                                watch_filter=lambda _change, p: relevant(Path(p), root)):
         yield {p for _change, p in changes}
@@ -110,17 +117,12 @@ class Keys:
 
     def __enter__(self) -> "Keys":
         if self.tty:
-            import termios
-            import tty
-
             self.saved = termios.tcgetattr(self.stream.fileno())
             tty.setcbreak(self.stream.fileno())
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.saved is not None:
-            import termios
-
             termios.tcsetattr(self.stream.fileno(), termios.TCSADRAIN, self.saved)
 
     def read(self, timeout: float) -> Optional[str]:
@@ -144,12 +146,6 @@ class Keys:
 def watch_loop(task, submission: Path, grader, poll: bool = False, interval: float = 1.0,
                notebook: Optional[Path] = None) -> None:
     """`notebook`: check that notebook (in `submission`) rather than the folder's model.py."""
-    from rich.rule import Rule
-
-    from tutor.cli.output import escape, out, plain
-    from tutor.cli.report_output import reason_line, show_report
-    from tutor.state.student_progress import record_result
-
     root = submission.resolve()
     use_polling = poll or needs_polling(root)
     how = f"polling every {interval:g} s" if use_polling else "on file events"
