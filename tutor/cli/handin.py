@@ -98,12 +98,12 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
     folders = my_folders(area_of(ctx.config))
     pairs = [(mine, tid) for mine in folders
              for tid in ([task_id] if task_id else sorted(n for n in os.listdir(mine) if not n.startswith(".")))]
-    shown, rows = 0, []
+    listed, rows = 0, []
     for mine, tid in pairs:
         deadline = ctx.config.deadlines.get(tid)
         views, odd = read_attempts(mine / tid, os.geteuid(), ctx.config.max_attempts)
         for view in views:
-            shown += 1
+            listed += 1
             rows.append(_attempt_json(tid, view.number, view.receipt, view.handed_in_at, view.changed_at,
                                       deadline, view.manifest, view.problems, str(mine / tid / view.name)))
             if as_json:
@@ -122,7 +122,7 @@ def _list_attempts(ctx, task_id: Optional[str], as_json: bool = False) -> None:
     if as_json:
         print_json(json.dumps(rows))
         return
-    if not shown:
+    if not listed:
         out.print(f"No attempts yet{' for ' + task_id if task_id else ''}: hand in with tutor handin TASK")
 
 
@@ -155,8 +155,8 @@ def collect(
         names = {line.split("#")[0].strip() for line in lines} - {""}
     elif config.handin_students:
         names = group_members(config.handin_students)
-    out = (out_dir or Path.cwd() / f"collected-{task.id}").expanduser().absolute()
-    out = Path(os.path.realpath(out.parent)) / out.name  # checked and written as the real path
+    destination = (out_dir or Path.cwd() / f"collected-{task.id}").expanduser().absolute()
+    destination = Path(os.path.realpath(destination.parent)) / destination.name  # checked and written as the real path
     limits = Limits(
         file_bytes=config.max_handin_mb * 1_000_000,
         attempt_bytes=config.max_attempt_mb * 1_000_000,
@@ -165,7 +165,7 @@ def collect(
         class_bytes=int((max_gb if max_gb is not None else config.collect_max_gb) * 1e9),
     )
     with course_umask():
-        report = run_collect(config.handin_dir, task.id, out, deadline, on_time, names,
+        report = run_collect(config.handin_dir, task.id, destination, deadline, on_time, names,
                              TaskFiles(declared(task.spec), task.spec), limits)
     _show_collect(report)
     if report.flagged:
