@@ -26,9 +26,10 @@ try:  # absent on Keras 3's torch backend
 except ImportError:
     tf = None
 
-if tf is not None and keras.__version__.startswith("2."):
+KERAS_VERSION = keras.__version__
+if tf is not None and KERAS_VERSION.startswith("2."):
     keras = tf.keras  # Keras 2's own package hides parts of its API (optimizers.Adam on 2.8): what students use
-KERAS_MAJOR = int(keras.__version__.split(".")[0])
+KERAS_MAJOR = int(KERAS_VERSION.split(".")[0])
 BACKEND = keras.backend.backend() if hasattr(keras.backend, "backend") else "tensorflow"
 IMAGES = 300  # a few hundred real images, one epoch: accuracy is not the point
 register = (getattr(getattr(keras, "saving", None), "register_keras_serializable", None)
@@ -200,7 +201,7 @@ def main():
     npz, out_root = sys.argv[1], sys.argv[2]
     only = set(sys.argv[3:])
     x, y = data(npz)
-    versions = {"keras": keras.__version__, "tensorflow": getattr(tf, "__version__", None),
+    versions = {"keras": KERAS_VERSION, "tensorflow": getattr(tf, "__version__", None),
                 "python": sys.version.split()[0], "backend": BACKEND}
     for name, (make, save, how) in shapes(x, y).items():
         if only and name not in only:
