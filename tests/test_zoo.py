@@ -109,7 +109,7 @@ def test_every_zoo_artifact_is_graded_or_refused_in_one_line(artifact, pipeline,
     assert not missing, f"{artifact.label} ({artifact.how}): {line!r} does not say {missing}"
 
 
-END_TO_END = ("tf2.15/mixed-precision", "tf2.10/save-keras", "tf2.21/weights-dot-h5")
+END_TO_END = ("tf2.15/mixed-precision", "tf2.10/save-dir", "tf2.21/weights-dot-h5")
 
 
 @pytest.mark.parametrize("name", END_TO_END)

@@ -69,8 +69,7 @@ def artifact_of(folder: Path) -> tuple[str, str]:
 def expectation(shape: str, artifact: str, fmt: str, keras_major: int) -> dict:
     """What tutor must do with it: `graded` (params) or `refused` (words its one line says)."""
     if fmt == "savedmodel":
-        save = "model.save('model.h5')" if artifact == "model.keras" else "model.save('model.keras')"
-        return {"outcome": "refused", "says": ["SavedModel", save]}
+        return {"outcome": "refused", "says": ["SavedModel", "model.save('model.keras')"]}
     if shape.startswith("weights") or fmt == "weights":
         return {"outcome": "refused", "says": ["weights only", "model.save('model.keras')"]}
     if shape.startswith("custom-layer"):
