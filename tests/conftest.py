@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("TUTOR_DATA_DIR") or REPO.parent / "shared" / "data").resolve()
 IN_CI = bool(os.environ.get("CI"))
+
+# A suite started in the background (`make test &`, nohup) inherits SIGINT as ignored, and so would
+# every tutor it starts: Python then never raises KeyboardInterrupt and the Ctrl-C tests fail. A
+# handler, unlike SIG_IGN, is reset at exec, so the children get Ctrl-C's default back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def require_tool(*names: str) -> None:

@@ -285,7 +285,7 @@ def test_a_subclassed_model_fails_check_as_it_fails_grade(grader, task, tmp_path
     """check reads the model back from a saved file in safe mode, exactly as grade does (what
     the child itself reports could be forged): a custom Model class cannot be opened there."""
     report = grader.check(task, submission(tmp_path, "s", SUBCLASSED))
-    reason = one_line(report, 1, "the model build_model() returns", "'Net'")
+    reason = one_line(report, 1, "the model build_model() returns", "class Net", "keras.Sequential")
     assert "built.keras" not in reason and report.model is None
 
 

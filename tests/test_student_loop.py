@@ -143,7 +143,7 @@ def test_check_before_training_says_structure_ok_and_the_next_step(isolated_home
     proc = run_tutor("check", cwd=folder, env={"COLUMNS": "100"})  # TASK from the folder
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.rstrip().splitlines()
-    assert lines[-2].startswith("task7.3 structure OK, 5 of 8 points"), lines[-2]
+    assert lines[-2].startswith("✔ task7.3 structure OK, 5 of 8 points"), lines[-2]
     assert lines[-1].startswith("Next: tutor train task7.3"), lines[-1]
     assert " passed " not in lines[-2]
 
