@@ -11,9 +11,7 @@ from pathlib import Path
 from exercises.schema import Exercise
 from grader.checks import CheckContext, run_checks
 from grader.report import CheckResult
-from tests.conftest import run_tutor
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import REPO, run_tutor
 
 TASK = """id = "cb1"
 title = "A training script that survives its time limit"

@@ -21,6 +21,7 @@ from textual.worker import Worker
 
 from exercises import ExerciseKind, Task
 from grader.report import Report
+from tutor.report_view import ReportView
 from tutor.state.student_progress import load_progress, record_done, record_hint, record_start
 from tutor.state.workspace import WorkspaceError, start_workspace, workspace_path
 from tutor.tui.course_data import STATUS_ICON, STATUS_STYLE, task_status
@@ -284,10 +285,10 @@ class TaskScreen(Screen):
         if report is None:
             self._failed(mode, result)
             return
-        self.show_report(report, mode)
+        view = self.show_report(report, mode)
         self.set_busy(None)
         self.refresh_head()
-        self._announce(mode, report, result)
+        self._announce(mode, report, view)
 
     @work(exclusive=True, group="task-action", exit_on_error=False)
     async def action_train(self) -> None:
@@ -311,10 +312,10 @@ class TaskScreen(Screen):
                 self.show_report(report)
             self._failed("train", result)
             return
-        self.show_report(report)
+        view = self.show_report(report)
         self.set_busy(None)
         self.refresh_head()
-        self._announce("train", report, result)
+        self._announce("train", report, view)
 
     @work(exclusive=True, group="task-action", exit_on_error=False)
     async def action_submit(self) -> None:
@@ -338,11 +339,12 @@ class TaskScreen(Screen):
 
     # ------------------------------------------------------------------ results
 
-    def show_report(self, report: Report, mode: str = "grade") -> None:
+    def show_report(self, report: Report, mode: str = "grade") -> ReportView:
         self.app.reports[self.exercise.id] = report
-        self.query_one(ResultsView).show(report, self.exercise, mode)
+        view = self.query_one(ResultsView).show(report, self.exercise, mode)
         self.refresh_head()
         self.action_tab("results")
+        return view
 
     def _failed(self, mode: str, result: CliResult) -> None:
         reason = result.reason
@@ -350,14 +352,15 @@ class TaskScreen(Screen):
         self.set_busy(f"tutor {mode} failed: {reason}", error=True)
         self.app.notify(reason, title=f"tutor {mode} {self.exercise.id}", severity="error")
 
-    def _announce(self, mode: str, report: Report, result: CliResult) -> None:
-        from tutor.next_step import first_problem, verdict
+    def _announce(self, mode: str, report: Report, view: ReportView) -> None:
+        """The report's verdict as a notification: the headline, the first problem's own
+        reason, the next step (the words the Results pane shows)."""
+        from tutor.next_step import first_problem
 
         title = f"tutor {mode} {self.exercise.id}"
-        words = verdict(report, "check" if mode == "check" else "grade", self.exercise, self.app.context)
         problem = first_problem(report)
         cause = f" {problem.message.rstrip('.')}." if problem is not None and problem.message else ""
-        text = f"{words.headline[:1].upper()}{words.headline[1:]}.{cause} Next: {words.next}".replace("`", "")
+        text = f"{view.headline[:1].upper()}{view.headline[1:]}.{cause} Next: {view.next_step}".replace("`", "")
         severity = {"passed": "information", "failed": "warning"}.get(report.status, "error")
         self.app.notify(report.error or text if report.status == "error" else text, title=title,
                         severity=severity)

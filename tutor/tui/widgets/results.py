@@ -64,7 +64,8 @@ class ResultsView(VerticalScroll):
             text.append("\n(what follows is the previous result)", style="dim")
         self.query_one("#score", Static).update(text)
 
-    def show(self, report: Report, task: Task, mode: Optional[str] = None) -> None:
+    def show(self, report: Report, task: Task, mode: Optional[str] = None) -> ReportView:
+        """Lay out the report's view; returns it (the screen words its notification from it)."""
         if mode is None:  # a report kept from earlier: a check leaves the accuracy skipped
             not_run = report.not_run()
             mode = "check" if any(c.status == "skipped" and c not in not_run for c in report.checks) else "grade"
@@ -83,6 +84,7 @@ class ResultsView(VerticalScroll):
             self._fill_layers(view)
         self._visible(bool(view.checks), view.layers is not None)
         self.scroll_home(animate=False)
+        return view
 
     def _fill_checks(self, view: ReportView) -> None:
         """One row per check, no cell over two lines at the width the pane has."""
