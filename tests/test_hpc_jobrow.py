@@ -5,12 +5,14 @@ store gives one line and loses nothing. (The TUI reading it back: tests/test_tui
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from grader.logs.terminal import MAX_LOG_BYTES
 from hpc.jobrow import JOB_LIST, JobRow, read_job_list
 from hpc.slurm import BAD_STATES, FINAL_STATES, job_status
 from hpc.store import JobStore
@@ -198,3 +200,18 @@ def test_following_a_log_collapses_progress_redraws_and_keeps_split_characters(t
     with log.open("ab") as handle:
         handle.write("accuracy 0.99 \u2714".encode()[-1:] + b"\n")
     assert tail.lines() == ["accuracy 0.99 \u2714"]
+
+
+def test_following_a_fifo_huge_or_sparse_log_neither_blocks_nor_reads_it_whole(tmp_path):
+    """The job owns its log: a FIFO in its place gives no lines (it does not block `tutor logs
+    --follow`), and a 64 GiB sparse log with no newline is read at most 16 MiB per poll."""
+    fifo = tmp_path / "fifo.out"
+    os.mkfifo(fifo)
+    assert LogTail(fifo).lines() == [] and LogTail(fifo).lines(final=True) == []
+    sparse = tmp_path / "sparse.out"
+    with sparse.open("wb") as handle:
+        handle.truncate(64 * 2**30)
+    tail = LogTail(sparse)
+    first = tail.lines()
+    assert tail.offset == MAX_LOG_BYTES and len(tail.partial) == 0
+    assert len(first) == 1 and len(first[0]) == MAX_LOG_BYTES  # the unending line, in a piece

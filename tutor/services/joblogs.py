@@ -68,14 +68,19 @@ class LogTail:
 
         Read as bytes: text mode would turn each `\r` redraw into a line of its own, and a
         multi-byte character split across two reads would be garbled."""
+        chunk = b""
         try:
-            with self.path.open("rb") as handle:
-                handle.seek(self.offset)
-                chunk = handle.read()
-                self.offset = handle.tell()
+            if self.path.is_file():  # as read_text: a FIFO in the log's place would block
+                with self.path.open("rb") as handle:
+                    handle.seek(self.offset)
+                    chunk = handle.read(MAX_LOG_BYTES)  # a huge or sparse log arrives in pieces
+                    self.offset = handle.tell()
         except OSError:
-            chunk = b""
+            pass
         parts = (self.partial + chunk).split(b"\n")
         self.partial = b"" if final else parts.pop()
+        if len(self.partial) >= MAX_LOG_BYTES:  # a line that never ends is shown in pieces too
+            parts.append(self.partial)
+            self.partial = b""
         frames = (p.rstrip(b"\r").split(b"\r")[-1].decode("utf-8", errors="replace") for p in parts)
         return [line for line in frames if line.strip()]
